@@ -34,9 +34,10 @@ def pick_stairs(rng: np.random.Generator, floor: np.ndarray, arrivals: list[tupl
 def doorway_cells(floor: np.ndarray) -> np.ndarray:
     """Plain floor cells shaped like a doorway between two spaces.
 
-    A doorway has walls on two opposite sides and open cells on the other two, and at
-    least one of those open cells is in a room (7+ walkable cells around it) or a
-    junction (3+ walkable 4-neighbours). Corridors wider than one cell have none.
+    A doorway has solid walls (not lone pillars) on two opposite sides and open cells on
+    the other two, and at least one of those open cells is in a room (7+ walkable cells
+    around it) or a junction (3+ walkable 4-neighbours). Corridors wider than one cell
+    have none.
     """
     walk = PASSABLE[floor]
     pad = np.pad(walk, 1)
@@ -47,8 +48,13 @@ def doorway_cells(floor: np.ndarray) -> np.ndarray:
     spacious = walk & ((around >= 7) | (degree >= 3))
     sp = np.pad(spacious, 1)
     sp_n, sp_s, sp_w, sp_e = sp[:-2, 1:-1], sp[2:, 1:-1], sp[1:-1, :-2], sp[1:-1, 2:]
-    horizontal = ~north & ~south & west & east & (sp_w | sp_e)
-    vertical = ~west & ~east & north & south & (sp_n | sp_s)
+    # A wall cell with no wall 4-neighbour is a pillar: the gap beside it is no doorway.
+    wall = np.pad(~walk, 1, constant_values=True)
+    wall_degree = (wall[:-2, 1:-1].astype(np.int32) + wall[2:, 1:-1] + wall[1:-1, :-2] + wall[1:-1, 2:])
+    solid = np.pad(~walk & (wall_degree >= 1), 1, constant_values=True)
+    so_n, so_s, so_w, so_e = solid[:-2, 1:-1], solid[2:, 1:-1], solid[1:-1, :-2], solid[1:-1, 2:]
+    horizontal = so_n & so_s & west & east & (sp_w | sp_e)
+    vertical = so_w & so_e & north & south & (sp_n | sp_s)
     return (floor == Tile.FLOOR) & (horizontal | vertical)
 
 
@@ -56,7 +62,9 @@ def place_doors(rng: np.random.Generator, floor: np.ndarray, doors: DoorParams,
                 protected: list[tuple[int, int]]) -> None:
     """Put doors (open, closed or locked by weight) in a fraction of the doorways, in place.
 
-    No two doors are 4-adjacent and no door sits on a protected cell (entry, stairs).
+    No two doors touch (8-neighbourhood) and no door sits on a protected cell (entry,
+    stairs). A door drawn as locked that one could walk around on this floor becomes a
+    closed door instead.
     """
     if doors.density <= 0:
         return
@@ -78,6 +86,8 @@ def place_doors(rng: np.random.Generator, floor: np.ndarray, doors: DoorParams,
             break
         if has_door[y - 1:y + 2, x - 1:x + 2].any():  # doorways never touch the border
             continue
+        if state == Tile.DOOR_LOCKED and not _is_cut(floor, y, x):
+            state = Tile.DOOR_CLOSED  # a lock one can walk around locks nothing
         floor[y, x] = state
         has_door[y, x] = True
         placed += 1
@@ -109,6 +119,15 @@ def place_hazards(rng: np.random.Generator, floor: np.ndarray, hazards: HazardPa
                 floor[cell] = tile
                 free[cell] = False
             covered += len(pool)
+
+
+def _is_cut(floor: np.ndarray, y: int, x: int) -> bool:
+    """True when blocking ``(y, x)`` separates its open neighbours on this floor."""
+    mask = PASSABLE[floor].copy()
+    mask[y, x] = False
+    labels, _count = label_floor(mask)
+    sides = {int(labels[y + dy, x + dx]) for dy, dx in _STEPS if labels[y + dy, x + dx]}
+    return len(sides) > 1
 
 
 _STEPS = ((-1, 0), (1, 0), (0, -1), (0, 1))

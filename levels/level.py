@@ -181,7 +181,8 @@ class Level:
         try:
             params = params_from_dict(_field(data, "params", dict))
         except ParamError as exc:
-            raise LevelFileError(f"params.{exc}") from None
+            where = f"params.{exc.path}" if exc.path else "params"
+            raise LevelFileError(f"{where}: {exc.reason}") from None
         floors = _field(data, "floors", list)
         tiles = _parse_floors(floors)
         if tiles.shape != (params.floors.count, params.floors.height, params.floors.width):

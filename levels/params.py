@@ -27,6 +27,7 @@ from levels.schema import FloatRange, IntRange, Weights, param
 
 GENERATORS = ("bsp", "caves", "drunkard", "maze", "arena")
 ITEM_CATEGORIES = ("melee", "ranged", "potion", "key")
+LOOT_CATEGORIES = ("melee", "ranged", "potion")  # keys come with locked doors, not as loot
 PRESET_DIR = Path(__file__).parent / "presets"
 DEFAULT_PRESET = "dungeon"
 
@@ -219,7 +220,7 @@ class ItemKind:
     when the item is placed. Attributes that do not apply to the category stay 0.
     """
 
-    category: str = param("melee", "What the item is used as.", choices=ITEM_CATEGORIES)
+    category: str = param("melee", "What the item is used as.", choices=LOOT_CATEGORIES)
     weight: float = param(1.0, "Spawn weight: each placed item is this kind with probability "
                           "weight / sum of weights.", low=0.0, high=1000.0)
     damage_min: IntRange = param((0, 0), "Weapons: lowest damage roll.", low=0, high=1000)
@@ -343,12 +344,6 @@ class LevelParams:
             for j, item in enumerate(group.items):
                 if item not in kinds:
                     raise ParamError(f"{where}.items[{j}]", f"{item!r} is not a loot kind")
-                if kinds[item].category == "key":
-                    raise ParamError(f"{where}.items[{j}]", "keys cannot be starting items")
-        for name, kind in kinds.items():
-            if kind.category == "key":
-                raise ParamError(f"loot.kinds.{name}.category", "keys are placed with locked doors, "
-                                 "not as loot")
         if self.loot.density[1] > 0 and not any(k.weight > 0 for k in kinds.values()):
             raise ParamError("loot.kinds", "every kind has weight 0 but loot.density is above 0")
 

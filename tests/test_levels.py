@@ -220,3 +220,30 @@ def test_generation_handles_extreme_sizes() -> None:
                                          rooms=dataclasses.replace(base.generation.rooms, min_size=2, max_size=6)))
         for seed in range(3):
             check_guarantees(levels.generate(params_from_dict(params_to_dict(params)), seed))
+
+
+def test_locked_doors_cannot_be_walked_around() -> None:
+    from levels.reach import label_floor
+
+    seen = 0
+    for seed in range(20):
+        level = levels.generate("dungeon", seed)
+        for f, y, x in np.argwhere(level.tiles == Tile.DOOR_LOCKED):
+            mask = PASSABLE[level.tiles[f]].copy()
+            mask[y, x] = False
+            labels, _ = label_floor(mask)
+            sides = {labels[y + dy, x + dx] for dy, dx in ((-1, 0), (1, 0), (0, -1), (0, 1))} - {0}
+            assert len(sides) == 2, f"seed {seed}: locked door at {(f, y, x)} can be walked around"
+            seen += 1
+    assert seen > 0
+
+
+def test_no_doors_between_pillars() -> None:
+    params = params_from_dict({"floors": {"width": 20, "height": 20}, "generation": {
+        "generator": "arena", "rooms": {"pillars": 1.0}, "doors": {"density": 1.0}}})
+    with_pillars = 0
+    for seed in range(20):
+        level = levels.generate(params, seed)
+        with_pillars += bool((level.tiles[0, 1:-1, 1:-1] == Tile.WALL).any())
+        assert not np.isin(level.tiles, [Tile.DOOR_OPEN, Tile.DOOR_CLOSED, Tile.DOOR_LOCKED]).any()
+    assert with_pillars >= 15

@@ -1,0 +1,63 @@
+"""Mindcrawl's command line: ``python main.py COMMAND ...`` (``--help`` lists the commands).
+
+This file only builds the parser and dispatches. Each package contributes its commands
+with an ``add_parser(subparsers)`` function that registers them and sets ``run`` (a
+function of the parsed arguments returning an exit code). Bad input anywhere raises
+``levels.errors.UserError``, printed here as one line with exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from levels.errors import UserError
+
+PROG = "mindcrawl"
+EXIT_USAGE = 2
+
+
+def _command_groups() -> list[Callable[[Any], None]]:
+    """The ``add_parser`` functions of every package with commands, in help order."""
+    import levels.cli
+
+    return [
+        levels.cli.add_parser,
+        levels.cli.add_play_parser,  # until the game package provides `play`
+    ]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser, with every command group registered."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Mindcrawl: procedural multi-floor dungeons and game-AI experiments.")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add_parser in _command_groups():
+        add_parser(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns the exit code (2 for usage and input errors)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a usage error (2), already printed
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    try:
+        return args.run(args)
+    except UserError as exc:
+        message = " ".join(str(exc).split())  # always exactly one line
+        print(f"{PROG}: error: {message}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:  # e.g. `main.py levels schema | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
