@@ -22,11 +22,14 @@ EXIT_USAGE = 2
 
 def _command_groups() -> list[Callable[[Any], None]]:
     """The ``add_parser`` functions of every package with commands, in help order."""
+    import game.ui.cli
     import levels.cli
+    import search.cli
 
     return [
+        game.ui.cli.add_parser,  # play, replay
         levels.cli.add_parser,
-        levels.cli.add_play_parser,  # until the game package provides `play`
+        search.cli.add_parser,  # nav-bench
     ]
 
 

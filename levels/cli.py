@@ -1,8 +1,7 @@
-"""The ``levels`` commands of ``main.py`` (and the interim ``play`` preview).
+"""The ``levels`` commands of ``main.py``.
 
-``add_parser(subparsers)`` registers ``levels schema|generate|check|analyze|presets``;
-``add_play_parser(subparsers)`` registers ``play`` until the game exists. Every command
-function takes the parsed arguments and returns an exit code; bad input raises
+``add_parser(subparsers)`` registers ``levels schema|generate|check|analyze|presets``.
+Every command function takes the parsed arguments and returns an exit code; bad input raises
 :class:`~levels.errors.UserError`, which ``main.py`` prints as one line.
 """
 
@@ -12,7 +11,6 @@ import argparse
 import contextlib
 import dataclasses
 import json
-import random
 import typing
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,7 +39,6 @@ from levels.reach import reachable
 from levels.render import ascii_floor, ascii_legend, floor_title, render_level_png
 from levels.tiles import PASSABLE, Tile
 
-NOT_BUILT = "The game is not built yet; showing a level preview instead."
 DEFAULT_PREVIEW_PNG = "level-preview.png"
 
 
@@ -87,17 +84,6 @@ def add_parser(subparsers: Any) -> None:
 
     p = sub.add_parser("presets", help="list the shipped parameter presets")
     p.set_defaults(run=cmd_presets)
-
-
-def add_play_parser(subparsers: Any) -> None:
-    """Register the interim ``play`` command: a level preview until the game exists."""
-    p = subparsers.add_parser("play", help="play (for now: preview a level)",
-                              description=NOT_BUILT)
-    _add_params_argument(p)
-    p.add_argument("--seed", type=seed_value, default=None, help="level seed (default: random)")
-    p.add_argument("--png", metavar="FILE", default=DEFAULT_PREVIEW_PNG,
-                   help=f"where to write the preview picture (default: {DEFAULT_PREVIEW_PNG})")
-    p.set_defaults(run=cmd_play)
 
 
 def _add_params_argument(parser: argparse.ArgumentParser) -> None:
@@ -191,21 +177,6 @@ def cmd_generate(args: argparse.Namespace) -> int:
         _say(console, f"wrote {args.png}")
     if not args.out and not args.png:
         print_preview(console, level)
-    return 0
-
-
-def cmd_play(args: argparse.Namespace) -> int:
-    """``play``: until the game exists, preview a level in the terminal and as a PNG."""
-    params = load_params(args.params)  # bad parameters: only the error is printed
-    console = Console()
-    _say(console, NOT_BUILT)
-    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1_000_000)
-    level = generate(params, seed)
-    print_preview(console, level)
-    with _writing(args.png):
-        render_level_png(level, args.png)
-    console.print()
-    _say(console, f"Preview image written to {args.png} (same level again: --seed {seed})")
     return 0
 
 

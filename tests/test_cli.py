@@ -14,7 +14,7 @@ import pytest
 
 import levels
 import main
-from levels.cli import EXAMPLE_TOML, NOT_BUILT
+from levels.cli import EXAMPLE_TOML
 from levels.level import Level
 from levels.params import LevelParams, params_from_dict, preset_names
 from levels.render import CATEGORY_COLOURS, TILE_COLOURS, ascii_floor, render_floor_rgb
@@ -264,22 +264,15 @@ def test_presets_lists_names_and_descriptions(run_here) -> None:
 # ----------------------------------------------------------------------------- play
 
 
-def test_play_says_the_game_is_not_built_and_writes_a_preview(tmp_path: Path) -> None:
-    proc = run("play", "--params", "arena", "--seed", "3", cwd=tmp_path)
+def test_play_headless_writes_a_screenshot(tmp_path: Path) -> None:
+    shot = tmp_path / "shot.png"
+    env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy", "MINDCRAWL_HOME": str(tmp_path)}
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "main.py"), "play", "--preset", "arena", "--seed", "3", "--headless",
+         "--frames", "30", "--keys", "w,e,w", "--screenshot", str(shot)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines()[0] == NOT_BUILT
-    assert (tmp_path / "level-preview.png").read_bytes().startswith(PNG_SIGNATURE)
-    assert "level-preview.png" in proc.stdout
-    assert ascii_floor(levels.generate("arena", 3), 0).plain in proc.stdout
-
-
-def test_play_png_option(tmp_path: Path, run_here, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    target = tmp_path / "pics" / "p.png"
-    proc = run_here("play", "--params", "arena", "--png", target)
-    assert proc.returncode == 0, proc.stderr
-    assert target.read_bytes().startswith(PNG_SIGNATURE)
-    assert not (tmp_path / "level-preview.png").exists()
+    assert shot.read_bytes().startswith(PNG_SIGNATURE)
 
 
 # ----------------------------------------------------------------------------- pictures

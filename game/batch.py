@@ -1,0 +1,286 @@
+"""The batched simulator: B worlds stepped together by the numba kernels.
+
+Every other API (the PettingZoo and Gymnasium environments) is a view of a
+:class:`BatchedSim` with one world. Typical use::
+
+    sim = BatchedSim("arena", num_worlds=256, seed=0)
+    obs = sim.reset()
+    while training:
+        actions = policy(obs)                      # int array [B, A]
+        obs, reward, terminated, truncated, info = sim.step(actions)
+
+Auto-reset (Gymnasium's NEXT_STEP mode): when ``info["finished"][b]`` is set, the
+step's observation of world ``b`` is the final one and ``info["episode_return"][b]`` /
+``info["episode_length"][b]`` hold the episode's totals; the *next* ``step`` resets
+world ``b`` (ignoring its actions, reward 0, ``info["reset"][b]`` set) and returns the
+new episode's first observation.
+
+Returned arrays are buffers the simulator overwrites on the next call: copy what you
+keep.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from game import kernels
+from game.actions import CORE_ACTIONS
+from game.fov import build_fov_table
+from game.layout import AgentLayout
+from game.pool import LevelPool
+from game.rng import fresh_seed, seed_states
+from game.state import (
+    ALIVE,
+    OBJECTIVE_NAMES,
+    OUT_FINISHED,
+    OUT_LENGTH,
+    OUT_RESET,
+    OUT_WINNER,
+    PRESENT,
+    W_DONE,
+    W_EPISODE,
+    W_NEXT_LEVEL,
+    W_TURN,
+    Config,
+    Outputs,
+    World,
+    grow_items,
+    new_outputs,
+    new_world,
+)
+from levels.errors import UserError
+from levels.level import Level
+from levels.params import LevelParams, load_params
+
+_WORLD_RNG_STREAM = 1
+#: Batches at least this large step on all threads by default.
+PARALLEL_MIN_WORLDS = 4
+
+
+class ActionError(UserError, ValueError):
+    """Actions of the wrong shape, type or range."""
+
+
+class StepResult(NamedTuple):
+    """What :meth:`BatchedSim.step` returns (a tuple like Gymnasium's ``step``)."""
+
+    obs: dict[str, np.ndarray]
+    reward: np.ndarray
+    terminated: np.ndarray
+    truncated: np.ndarray
+    info: dict[str, np.ndarray]
+
+
+def resolve_params(params: str | Path | LevelParams, check: bool = True) -> LevelParams:
+    """A preset name, a TOML path or a :class:`LevelParams`; errors are one-line UserErrors.
+
+    A ``LevelParams`` object gets the cross-field checks generation needs when ``check``.
+    """
+    if isinstance(params, LevelParams):
+        if check:
+            params.check("")
+        return params
+    if isinstance(params, (str, Path)):
+        return load_params(params)
+    raise ParamsTypeError(f"params must be a preset name, a .toml path or a LevelParams, "
+                          f"not {type(params).__name__}")
+
+
+class ParamsTypeError(UserError, TypeError):
+    """A params argument of the wrong type."""
+
+
+class BatchedSim:
+    """B worlds of one level family, stepped in lock-step.
+
+    Args:
+        params: preset name, TOML path or :class:`LevelParams`.
+        num_worlds: B.
+        seed: the simulator seed (None: fresh OS entropy). The same seed gives the same
+            levels and episodes bit for bit.
+        pool_size: levels in the pool resets draw from (generated lazily).
+        levels: use these levels as the pool instead of generating (tests, editors).
+        max_turns: episode length limit; default ``params.rules.max_turns``.
+        num_actions: size of the action space (>= the core table; extra indices are
+            reserved and always illegal).
+        threads: worker threads stepping disjoint ranges of worlds (default: every CPU
+            when B >= 4, else 1; numba kernels release the GIL).
+        generate: level generator ``(params, seed) -> Level`` (default levels.generate).
+    """
+
+    def __init__(self, params: str | Path | LevelParams = "arena", num_worlds: int = 1,
+                 seed: int | None = None, *, pool_size: int = 64,
+                 levels: Sequence[Level] | None = None, max_turns: int | None = None,
+                 num_actions: int = CORE_ACTIONS, threads: int | None = None,
+                 generate: Callable[[LevelParams, int], Level] | None = None) -> None:
+        self.params = resolve_params(params, check=not levels)
+        if not isinstance(num_worlds, (int, np.integer)) or num_worlds < 1:
+            raise UserError(f"num_worlds must be a positive integer, got {num_worlds!r}")
+        if num_actions < CORE_ACTIONS:
+            raise UserError(f"num_actions must be at least {CORE_ACTIONS}, got {num_actions}")
+        if max_turns is not None and max_turns < 1:
+            raise UserError(f"max_turns must be positive, got {max_turns}")
+        self.num_worlds = int(num_worlds)
+        self.num_actions = int(num_actions)
+        self.pool_size = int(pool_size)
+        self.max_turns = int(max_turns or self.params.rules.max_turns)
+        if threads is None:
+            threads = (os.cpu_count() or 1) if self.num_worlds >= PARALLEL_MIN_WORLDS else 1
+        self.threads = max(1, min(int(threads), self.num_worlds))
+        self._executor: ThreadPoolExecutor | None = None
+        self._levels = list(levels) if levels else None
+        self._generate = generate
+        self.layout = AgentLayout.from_params(self.params, self._levels or ())
+        self.num_agents = self.layout.num_agents
+        self.agent_names = self.layout.names
+        self.config = self._build_config()
+        self.shape = (self.params.floors.count, self.params.floors.height,
+                      self.params.floors.width)
+        self.world: World = new_world(self.num_worlds, self.num_agents, 0, self.shape,
+                                      self.num_actions, self.config.fov.shape[0])
+        self.out: Outputs = new_outputs(self.num_worlds, self.num_agents)
+        self._all = np.ones(self.num_worlds, np.uint8)
+        self._no_actions = np.zeros((self.num_worlds, self.num_agents), np.int32)
+        self.seed = -1
+        self.pool: LevelPool
+        self.reseed(fresh_seed() if seed is None else seed)
+
+    # ---------------------------------------------------------------- set-up
+
+    def _build_config(self) -> Config:
+        factions = [self.params.factions[name] for name in self.layout.factions]
+        sight = np.array([f.sight for f in factions], np.int32)
+        weights = np.array([[getattr(f.objective, n) for n in OBJECTIVE_NAMES] for f in factions],
+                           np.float32)
+        rules = self.params.rules
+        table = build_fov_table(int(sight.max()))
+        return Config(sight=sight, weights=weights,
+                      rules=np.array([self.max_turns, rules.water_turns, rules.lava_damage], np.int32),
+                      fov=table.packed(), fov_count=table.count,
+                      fov_d2count=table.d2_count, fov_index=table.index)
+
+    def reseed(self, seed: int) -> None:
+        """Restart from ``seed``: new level pool seeds and world RNGs (call :meth:`reset` next)."""
+        if not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise UserError(f"seed must be a non-negative integer, got {seed!r}")
+        self.seed = int(seed)
+        self.pool = LevelPool(self.params, self.layout, self.seed, self.pool_size,
+                              levels=self._levels, generate=self._generate)
+        w = self.world
+        w.rng[:] = seed_states(self.seed, self.num_worlds, _WORLD_RNG_STREAM)
+        w.wi[:, W_EPISODE] = 0
+        kernels.draw_levels(w.rng, w.wi, self.pool.size)
+
+    def _sync_pool(self, which: np.ndarray) -> None:
+        """Compile the levels the worlds in ``which`` will reset into; match item slots."""
+        upcoming = self.world.wi[which.astype(bool), W_NEXT_LEVEL]
+        if upcoming.size and not self.pool.ready[upcoming].all():
+            self.pool.ensure(upcoming)
+        capacity = max(self.pool.item_capacity, self.world.it.shape[1])
+        if self.world.it.shape[1] < capacity:
+            self.world = self.world._replace(it=grow_items(self.world.it, capacity))
+        if self.pool.item_capacity < capacity:
+            self.pool.grow(capacity)
+
+    # ---------------------------------------------------------------- API
+
+    def reset(self, seed: int | None = None) -> dict[str, np.ndarray]:
+        """Start a new episode in every world (reseeding first if ``seed`` is given)."""
+        if seed is not None:
+            self.reseed(seed)
+        self._sync_pool(self._all)
+        self._run(kernels.MODE_RESET, self._no_actions, self._all)
+        return self.observations()
+
+    def step(self, actions: np.ndarray) -> StepResult:
+        """Play one tick in every world (auto-resetting worlds that finished last call)."""
+        actions = self._check_actions(actions)
+        self._sync_pool(self.world.wi[:, W_DONE])
+        self._run(kernels.MODE_STEP, actions, self._all)
+        o = self.out
+        return StepResult(self.observations(), o.reward, o.terminated.view(bool),
+                          o.truncated.view(bool), self.info())
+
+    def _run(self, mode: int, actions: np.ndarray, which: np.ndarray) -> None:
+        """Run the kernel over all worlds, split across the worker threads."""
+        kernel = kernels.run_range
+        args = (self.world, self.pool.arrays, self.config, self.out, actions, which, mode)
+        if self.threads == 1:
+            kernel(*args, 0, self.num_worlds)
+            return
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="mindcrawl-sim")
+        bounds = np.linspace(0, self.num_worlds, self.threads + 1).astype(int)
+        jobs = [self._executor.submit(kernel, *args, int(lo), int(hi))
+                for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+        for job in jobs:
+            job.result()
+
+    def close(self) -> None:
+        """Stop the worker threads (the simulator can still step on the calling thread)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+        self.threads = 1
+
+    def _check_actions(self, actions: Any) -> np.ndarray:
+        a = np.asarray(actions)
+        want = (self.num_worlds, self.num_agents)
+        if a.shape != want:
+            raise ActionError(f"actions must have shape {want} (worlds, agents), got {a.shape}")
+        if a.dtype.kind not in "iu":
+            raise ActionError(f"actions must be integers, got dtype {a.dtype}")
+        if a.size and (a.min() < 0 or a.max() >= self.num_actions):
+            raise ActionError(f"actions must lie in [0, {self.num_actions}), got values "
+                              f"from {a.min()} to {a.max()}")
+        return np.ascontiguousarray(a, dtype=np.int32)
+
+    def observations(self) -> dict[str, np.ndarray]:
+        """The current observation buffers, keyed as in :mod:`game.spec`."""
+        o = self.out
+        return {"patch": o.patch, "entities": o.entities, "entity_mask": o.entity_mask,
+                "self": o.self_vec, "action_mask": self.world.mask}
+
+    def info(self) -> dict[str, np.ndarray]:
+        """Per-world and per-agent status arrays of the last call."""
+        o, w = self.out, self.world
+        return {"alive": w.ag[:, :, ALIVE] != 0, "present": w.ag[:, :, PRESENT] != 0,
+                "finished": o.wout[:, OUT_FINISHED] != 0, "reset": o.wout[:, OUT_RESET] != 0,
+                "winner": o.wout[:, OUT_WINNER], "episode_return": o.final_return,
+                "episode_length": o.wout[:, OUT_LENGTH], "turn": w.wi[:, W_TURN]}
+
+    @property
+    def action_mask(self) -> np.ndarray:
+        """Legal actions now, int8 [B, A, num_actions]."""
+        return self.world.mask
+
+    def memory_per_world(self) -> int:
+        """Bytes of state and output buffers per world (the shared level pool excluded)."""
+        total = sum(a.nbytes for a in self.world) + sum(a.nbytes for a in self.out)
+        return total // self.num_worlds
+
+    def refresh_observations(self) -> dict[str, np.ndarray]:
+        """Rebuild the observation buffers from the state (after loading a save)."""
+        self._run(kernels.MODE_OBSERVE, self._no_actions, self._all)
+        return self.observations()
+
+    # ---------------------------------------------------------------- saves
+
+    def save(self, path: str | Path) -> None:
+        """Write the full state (RNG included) atomically; see :mod:`game.saves`."""
+        from game.saves import save_sim
+
+        save_sim(self, path)
+
+    @classmethod
+    def load(cls, path: str | Path, **kwargs: Any) -> BatchedSim:
+        """A simulator resumed from :meth:`save`; stepping it continues bit-identically."""
+        from game.saves import load_sim
+
+        return load_sim(path, **kwargs)

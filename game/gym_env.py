@@ -1,0 +1,119 @@
+"""A single-agent Gymnasium view: one agent learns, a policy drives the others.
+
+Registered as ``Mindcrawl-v0`` by ``import game``::
+
+    env = gymnasium.make("Mindcrawl-v0", params="arena", max_cycles=100)
+
+The learner is ``agent`` (default: the hero faction's first slot). The other agents
+act by ``opponent(obs)`` on the batched observation dict (default: the scripted NPC,
+imported lazily); an episode ends when the learner dies (terminated), when its side
+has won or lost (terminated), or at the turn limit (truncated).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from game.actions import CORE_ACTIONS
+from game.batch import BatchedSim
+from game.render import ansi_frame, rgb_frame
+from game.spec import observation_space
+from game.state import PRESENT
+from levels.errors import UserError
+from levels.level import Level
+from levels.params import LevelParams
+
+Policy = Callable[[dict[str, np.ndarray]], np.ndarray]
+
+
+class MindcrawlGymEnv(gym.Env):
+    """Mindcrawl for one learning agent (a view of a one-world BatchedSim)."""
+
+    metadata = {"render_modes": ["human", "rgb_array", "ansi"], "render_fps": 8}
+
+    def __init__(self, params: str | Path | LevelParams = "arena", seed: int | None = None,
+                 max_cycles: int | None = None, render_mode: str | None = None,
+                 agent: str | None = None, opponent: Policy | None = None,
+                 pool_size: int = 16, levels: list[Level] | None = None,
+                 num_actions: int = CORE_ACTIONS) -> None:
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise UserError(f"render_mode must be one of human, rgb_array, ansi or None, "
+                            f"got {render_mode!r}")
+        self.render_mode = render_mode
+        self.sim = BatchedSim(params, 1, seed, pool_size=pool_size, levels=levels,
+                              max_turns=max_cycles, num_actions=num_actions, threads=1)
+        names = self.sim.agent_names
+        if agent is None:
+            hero = self.sim.params.rules.hero_faction
+            agent = next((n for n in names if n.rsplit("_", 1)[0] == hero), names[0])
+        if agent not in names:
+            raise UserError(f"unknown agent {agent!r} (agents: {', '.join(names)})")
+        self.agent = agent
+        self.slot = names.index(agent)
+        if opponent is None:
+            from npc.scripted import ScriptedPolicy
+
+            opponent = ScriptedPolicy()
+        self.opponent = opponent
+        self.observation_space = observation_space(self.sim.num_actions)
+        self.action_space = gym.spaces.Discrete(self.sim.num_actions)
+        self._obs: dict[str, np.ndarray] = {}
+        self._viewer: Any = None
+
+    def _mine(self) -> dict[str, np.ndarray]:
+        return {k: v[0, self.slot].copy() for k, v in self._obs.items()}
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
+              ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """Start an episode (a ``seed`` restarts the level and RNG sequence from it)."""
+        super().reset(seed=seed)
+        self._obs = self.sim.reset(seed)
+        if not self.sim.world.ag[0, self.slot, PRESENT]:
+            raise UserError(f"agent {self.agent!r} does not exist in this level")
+        if self.render_mode == "human":
+            self.render()
+        return self._mine(), {}
+
+    def step(self, action: Any) -> tuple[dict[str, np.ndarray], float, bool, bool, dict]:
+        """Play one turn: the learner's ``action``, the opponent policy for the others."""
+        actions = np.asarray(self.opponent(self._obs), dtype=np.int64).reshape(1, -1).copy()
+        actions[0, self.slot] = int(action)
+        result = self.sim.step(actions)
+        self._obs = result.obs
+        terminated = bool(result.terminated[0, self.slot])
+        truncated = bool(result.truncated[0, self.slot])
+        info: dict[str, Any] = {}
+        if result.info["finished"][0]:
+            info["winner"] = int(result.info["winner"][0])
+            info["episode"] = {"r": float(result.info["episode_return"][0, self.slot]),
+                               "l": int(result.info["episode_length"][0])}
+        if self.render_mode == "human":
+            self.render()
+        return self._mine(), float(result.reward[0, self.slot]), terminated, truncated, info
+
+    def render(self) -> np.ndarray | str | None:
+        """Draw the world as the ``render_mode`` asks."""
+        if self.render_mode == "ansi":
+            return ansi_frame(self.sim.world, self.sim.agent_names)
+        if self.render_mode is None:
+            return None
+        frame = rgb_frame(self.sim.world)
+        if self.render_mode == "rgb_array":
+            return frame
+        if self._viewer is None:
+            from game.ui.viewer import Viewer
+
+            self._viewer = Viewer(fps=self.metadata["render_fps"])
+        self._viewer.show(frame)
+        return None
+
+    def close(self) -> None:
+        """Release the viewer window, if any."""
+        if self._viewer is not None:
+            self._viewer.close()
+            self._viewer = None

@@ -1,0 +1,159 @@
+"""Batch drivers: reset and step a range of worlds (threads take disjoint ranges).
+
+``run_range`` in ``MODE_STEP`` implements the NEXT_STEP auto-reset mode (Gymnasium's vector default): a
+world whose episode ended in the previous call is reset by this call (its actions are
+ignored, rewards and flags are 0, ``reset_now[b]`` is 1) instead of ticking.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from game.observe import observe_world
+from game.rng import randint
+from game.rules import tick
+from game.state import (
+    FLOOR,
+    OUT_FINISHED,
+    OUT_LENGTH,
+    OUT_RESET,
+    OUT_WINNER,
+    PRESENT,
+    W_CELLS,
+    W_DONE,
+    W_EPISODE,
+    W_FACTIONS,
+    W_LEVEL,
+    W_NEXT_LEVEL,
+    W_TILES_VERSION,
+    W_TURN,
+    Scratch,
+    X,
+    Y,
+)
+from levels.tiles import Tile
+
+_SPECIAL = np.zeros(len(Tile), np.uint8)
+for _t in (Tile.DOOR_OPEN, Tile.DOOR_CLOSED, Tile.DOOR_LOCKED, Tile.STAIRS_DOWN, Tile.STAIRS_UP):
+    _SPECIAL[_t] = 1
+
+
+@njit(cache=True, error_model="numpy")
+def reset_world(W, P, b: int) -> None:
+    """Start a new episode in world ``b`` on pool level ``next_level``."""
+    wi = W.wi[b]
+    k = wi[W_NEXT_LEVEL]
+    wi[W_LEVEL] = k
+    wi[W_NEXT_LEVEL] = randint(W.rng, b, 0, P.tiles.shape[0] - 1)
+    wi[W_TURN] = 0
+    wi[W_DONE] = 0
+    wi[W_EPISODE] += 1
+    wi[W_FACTIONS] = P.factions[k]
+    wi[W_TILES_VERSION] = 0
+    W.tiles[b] = P.tiles[k]
+    W.locks[b] = P.locks[k]
+    W.occ[b] = -1
+    W.memory[b] = 0
+    W.ag[b] = P.ag[k]
+    W.it[b] = P.it[k]
+    W.ep_return[b] = 0.0
+    for a in range(W.ag.shape[1]):
+        ag = W.ag[b, a]
+        if ag[PRESENT]:
+            W.occ[b, ag[FLOOR], ag[Y], ag[X]] = a
+    _list_cells(W, b)
+
+
+@njit(cache=True, error_model="numpy")
+def _list_cells(W, b: int) -> None:
+    """Record the door and stairs cells of world ``b`` (they never stop being doors)."""
+    n = 0
+    floors, height, width = W.tiles.shape[1], W.tiles.shape[2], W.tiles.shape[3]
+    for f in range(floors):
+        for y in range(height):
+            for x in range(width):
+                t = W.tiles[b, f, y, x]
+                if _SPECIAL[t] and n < W.cells.shape[1]:
+                    W.cells[b, n, 0] = f
+                    W.cells[b, n, 1] = y
+                    W.cells[b, n, 2] = x
+                    n += 1
+    W.wi[b, W_CELLS] = n
+
+
+@njit(cache=True, error_model="numpy")
+def _clear_step(out, b: int) -> None:
+    out.reward[b, :] = 0.0
+    out.terminated[b, :] = 0
+    out.truncated[b, :] = 0
+    out.wout[b, OUT_FINISHED] = 0
+    out.wout[b, OUT_RESET] = 0
+    out.wout[b, OUT_WINNER] = -1
+
+
+@njit(cache=True, error_model="numpy")
+def make_scratch(W, C) -> Scratch:
+    """Work arrays for one thread."""
+    A = W.ag.shape[1]
+    n_cand = A + W.it.shape[1] + W.cells.shape[1]
+    return Scratch(np.empty(A, np.int32), np.empty(A, np.int64), np.zeros(A, np.uint8),
+                   np.empty(n_cand, np.int64),
+                   np.empty(n_cand, np.int32), np.empty(n_cand, np.int32),
+                   np.empty(C.sight.shape[0], np.int32))
+
+
+@njit(cache=True, error_model="numpy")
+def _reset_one(W, P, C, out, S, b: int) -> None:
+    _clear_step(out, b)
+    reset_world(W, P, b)
+    out.wout[b, OUT_RESET] = 1
+    observe_world(W, C, out, S, b, False)
+
+
+@njit(cache=True, error_model="numpy")
+def _step_one(W, P, C, out, S, b: int, actions: np.ndarray) -> None:
+    if W.wi[b, W_DONE]:
+        _reset_one(W, P, C, out, S, b)
+        return
+    _clear_step(out, b)
+    tick(W, C, out, S, b, actions)
+    observe_world(W, C, out, S, b, True)
+    for a in range(W.ag.shape[1]):
+        W.ep_return[b, a] += out.reward[b, a]
+    if W.wi[b, W_DONE]:
+        out.wout[b, OUT_FINISHED] = 1
+        out.wout[b, OUT_LENGTH] = W.wi[b, W_TURN]
+        out.final_return[b, :] = W.ep_return[b, :]
+
+
+MODE_STEP, MODE_RESET, MODE_OBSERVE = 0, 1, 2
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def run_range(W, P, C, out, actions: np.ndarray, which: np.ndarray, mode: int, start: int,
+              stop: int) -> None:
+    """The one kernel entry point, over worlds ``start..stop-1``.
+
+    ``MODE_STEP``: step (or auto-reset) every world with ``actions``. ``MODE_RESET``:
+    reset the worlds where ``which[b]`` is set. ``MODE_OBSERVE``: rebuild observations
+    from the state (after a load). A single entry point keeps numba's compile time
+    down (each entry point links and optimises the whole call tree again). Releases
+    the GIL, so threads can run disjoint ranges of one batch at the same time.
+    """
+    S = make_scratch(W, C)
+    for b in range(start, stop):
+        if mode == MODE_STEP:
+            _step_one(W, P, C, out, S, b, actions)
+        elif mode == MODE_RESET:
+            if which[b]:
+                _reset_one(W, P, C, out, S, b)
+        else:
+            observe_world(W, C, out, S, b, False)
+
+
+@njit(cache=True, error_model="numpy")
+def draw_levels(rng: np.ndarray, wi: np.ndarray, pool_size: int) -> None:
+    """Draw each world's first level index from its own RNG."""
+    for b in range(rng.shape[0]):
+        wi[b, W_NEXT_LEVEL] = randint(rng, b, 0, pool_size - 1)

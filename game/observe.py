@@ -1,0 +1,353 @@
+"""Observation building for one world: field of view, memory, patch, tokens, self, mask.
+
+See :mod:`game.spec` for the meaning of every field. The field of view is computed
+here (once per agent per tick) and also updates the agent's tile memory; the number of
+tiles seen for the first time feeds the ``explore`` objective.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from game.fov import compute_fov
+from game.rules import compute_mask, held_key, reach_of
+from game.spec import (
+    FEATURE_CLIP,
+    HP_SCALE,
+    KEY_SCALE,
+    MAX_ENTITIES,
+    OCC_ALLY,
+    OCC_ENEMY,
+    OCC_ITEM,
+    OCC_SELF,
+    OFF_MAP,
+    PATCH,
+    PATCH_RADIUS,
+    POS_SCALE,
+    STAT_SCALE,
+    TURN_SCALE,
+)
+from game.state import (
+    ALIVE,
+    ATK,
+    BUFF_ATK,
+    BUFF_DEF,
+    BUFF_TURNS,
+    DEF,
+    DEX,
+    EQ_MELEE,
+    EQ_POTION,
+    EQ_RANGED,
+    FACTION,
+    FLOOR,
+    FOV_CELL,
+    FOV_N,
+    FOV_VERSION,
+    HP,
+    I_BATK,
+    I_BDEF,
+    I_BTURNS,
+    I_CAT,
+    I_DMAX,
+    I_DMIN,
+    I_F,
+    I_HEAL,
+    I_LOC,
+    I_RANGE,
+    I_X,
+    I_Y,
+    KEYS,
+    LOC_FLOOR,
+    MAX_HP,
+    MELEE,
+    OBJ_EXPLORE,
+    POTION,
+    RANGED,
+    RULE_MAX_TURNS,
+    W_CELLS,
+    W_TILES_VERSION,
+    W_TURN,
+    WAIT_LEFT,
+    X,
+    Y,
+)
+from levels.tiles import Tile
+
+_GROUP_AGENT, _GROUP_OTHER = 0, 1
+_KIND_AGENT, _KIND_ITEM, _KIND_CELL = 0, 1, 2
+_DOOR_OPEN = np.uint8(Tile.DOOR_OPEN)
+_DOOR_CLOSED = np.uint8(Tile.DOOR_CLOSED)
+_DOOR_LOCKED = np.uint8(Tile.DOOR_LOCKED)
+_STAIRS_DOWN = np.uint8(Tile.STAIRS_DOWN)
+_STAIRS_UP = np.uint8(Tile.STAIRS_UP)
+_CLIP = np.float32(FEATURE_CLIP)
+
+
+@njit(cache=True, error_model="numpy")
+def _put(row: np.ndarray, j: int, value: float) -> None:
+    row[j] = min(max(np.float32(value), -_CLIP), _CLIP)
+
+
+@njit(cache=True, error_model="numpy")
+def _visible(fov_index: np.ndarray, vis: np.ndarray, n: int, dy: int, dx: int) -> bool:
+    R = fov_index.shape[0] // 2
+    if dy < -R or dy > R or dx < -R or dx > R:
+        return False
+    i = fov_index[dy + R, dx + R]
+    return 0 <= i < n and vis[i] != 0
+
+
+@njit(cache=True, error_model="numpy")
+def _agent_token(W, b: int, me: int, o: int, row: np.ndarray) -> None:
+    ag = W.ag[b, o]
+    its = W.it[b]
+    row[0] = 1.0
+    if ag[FACTION] == W.ag[b, me, FACTION]:
+        row[8] = 1.0
+    else:
+        row[9] = 1.0
+    _put(row, 10, ag[HP] / ag[MAX_HP])
+    _put(row, 11, ag[MAX_HP] / HP_SCALE)
+    _put(row, 12, (ag[ATK] + ag[BUFF_ATK]) / STAT_SCALE)
+    _put(row, 13, (ag[DEF] + ag[BUFF_DEF]) / STAT_SCALE)
+    _put(row, 14, ag[DEX] / STAT_SCALE)
+    m = ag[EQ_MELEE]
+    if m >= 0:
+        _put(row, 15, its[m, I_DMIN] / STAT_SCALE)
+        _put(row, 16, its[m, I_DMAX] / STAT_SCALE)
+    r = ag[EQ_RANGED]
+    if r >= 0:
+        _put(row, 17, its[r, I_DMIN] / STAT_SCALE)
+        _put(row, 18, its[r, I_DMAX] / STAT_SCALE)
+        _put(row, 19, reach_of(its[r, I_RANGE], ag[DEX]) / STAT_SCALE)
+    p = ag[EQ_POTION]
+    if p >= 0:
+        _potion_cols(its[p], row, 20)
+    _put(row, 24, ag[BUFF_ATK] / STAT_SCALE)
+    _put(row, 25, ag[BUFF_DEF] / STAT_SCALE)
+    _put(row, 26, ag[BUFF_TURNS] / TURN_SCALE)
+
+
+@njit(cache=True, error_model="numpy")
+def _potion_cols(it: np.ndarray, row: np.ndarray, j: int) -> None:
+    _put(row, j, it[I_HEAL] / HP_SCALE)
+    _put(row, j + 1, it[I_BATK] / STAT_SCALE)
+    _put(row, j + 2, it[I_BDEF] / STAT_SCALE)
+    _put(row, j + 3, it[I_BTURNS] / TURN_SCALE)
+
+
+@njit(cache=True, error_model="numpy")
+def _item_token(W, b: int, me: int, i: int, row: np.ndarray) -> None:
+    it = W.it[b, i]
+    c = it[I_CAT]
+    row[1 + c] = 1.0
+    if c == MELEE:
+        _put(row, 15, it[I_DMIN] / STAT_SCALE)
+        _put(row, 16, it[I_DMAX] / STAT_SCALE)
+    elif c == RANGED:
+        _put(row, 17, it[I_DMIN] / STAT_SCALE)
+        _put(row, 18, it[I_DMAX] / STAT_SCALE)
+        _put(row, 19, reach_of(it[I_RANGE], W.ag[b, me, DEX]) / STAT_SCALE)
+    elif c == POTION:
+        _potion_cols(it, row, 20)
+
+
+@njit(cache=True, error_model="numpy")
+def _cell_token(W, b: int, me: int, f: int, y: int, x: int, row: np.ndarray) -> None:
+    t = W.tiles[b, f, y, x]
+    if t == _STAIRS_DOWN:
+        row[6] = 1.0
+    elif t == _STAIRS_UP:
+        row[7] = 1.0
+    else:
+        row[5] = 1.0
+        if t == _DOOR_OPEN:
+            row[27] = 1.0
+        elif t == _DOOR_LOCKED:
+            row[28] = 1.0
+            if held_key(W, b, me, W.locks[b, f, y, x]) >= 0:
+                row[29] = 1.0
+
+
+@njit(cache=True, error_model="numpy")
+def _self_features(W, C, b: int, a: int, v: np.ndarray) -> None:
+    ag = W.ag[b, a]
+    its = W.it[b]
+    v[:] = 0.0
+    _put(v, 0, ag[HP] / ag[MAX_HP])
+    _put(v, 1, ag[HP] / HP_SCALE)
+    _put(v, 2, ag[MAX_HP] / HP_SCALE)
+    _put(v, 3, ag[ATK] / STAT_SCALE)
+    _put(v, 4, ag[DEF] / STAT_SCALE)
+    _put(v, 5, ag[DEX] / STAT_SCALE)
+    _put(v, 6, ag[BUFF_ATK] / STAT_SCALE)
+    _put(v, 7, ag[BUFF_DEF] / STAT_SCALE)
+    _put(v, 8, ag[BUFF_TURNS] / TURN_SCALE)
+    m = ag[EQ_MELEE]
+    if m >= 0:
+        v[9] = 1.0
+        _put(v, 10, its[m, I_DMIN] / STAT_SCALE)
+        _put(v, 11, its[m, I_DMAX] / STAT_SCALE)
+    r = ag[EQ_RANGED]
+    if r >= 0:
+        v[12] = 1.0
+        _put(v, 13, its[r, I_DMIN] / STAT_SCALE)
+        _put(v, 14, its[r, I_DMAX] / STAT_SCALE)
+        _put(v, 15, reach_of(its[r, I_RANGE], ag[DEX]) / STAT_SCALE)
+    p = ag[EQ_POTION]
+    if p >= 0:
+        v[16] = 1.0
+        _potion_cols(its[p], v, 17)
+    _put(v, 21, ag[KEYS] / KEY_SCALE)
+    _put(v, 22, ag[WAIT_LEFT] / KEY_SCALE)
+    floors, height, width = W.tiles.shape[1], W.tiles.shape[2], W.tiles.shape[3]
+    f = ag[FLOOR]
+    _put(v, 23, f / max(floors - 1, 1))
+    _put(v, 24, ag[Y] / height)
+    _put(v, 25, ag[X] / width)
+    _put(v, 26, W.wi[b, W_TURN] / C.rules[RULE_MAX_TURNS])
+    t = W.tiles[b, f, ag[Y], ag[X]]
+    if t == _STAIRS_DOWN:
+        v[27] = 1.0
+    elif t == _STAIRS_UP:
+        v[27] = -1.0
+
+
+@njit(cache=True, error_model="numpy")
+def observe_world(W, C, out, S, b: int, reward_explore: bool) -> None:
+    """Build every agent's observation and mask in world ``b`` (after a tick or a reset)."""
+    A = W.ag.shape[1]
+    n_items = W.it.shape[1]
+    ags = W.ag[b]
+    its = W.it[b]
+    cand_key = S.cand_key
+    cand_kind = S.cand_kind
+    cand_id = S.cand_id
+    height, width = W.tiles.shape[2], W.tiles.shape[3]
+    fov_index = C.fov_index
+    Rf = fov_index.shape[0] // 2
+    fov = C.fov
+    R = PATCH_RADIUS
+    for a in range(A):
+        compute_mask(W, b, a)
+        patch = out.patch[b, a]
+        tokens = out.entities[b, a]
+        tmask = out.entity_mask[b, a]
+        tokens[:, :] = 0.0
+        tmask[:] = 0
+        ag = ags[a]
+        if ag[ALIVE] == 0:
+            patch[:, :, :] = 0
+            out.self_vec[b, a, :] = 0.0
+            continue
+        f = ag[FLOOR]
+        y = ag[Y]
+        x = ag[X]
+        me = ag[FACTION]
+        tiles = W.tiles[b, f]
+        mem = W.memory[b, a, f]
+        vis = W.fov[b, a]
+        cell = (f * height + y) * width + x
+        if ag[FOV_CELL] == cell and ag[FOV_VERSION] == W.wi[b, W_TILES_VERSION]:
+            n = ag[FOV_N]  # same place, same tiles: same view, nothing new to remember
+            new = 0
+        else:
+            n, new = compute_fov(tiles, mem, y, x, C.sight[me], fov, C.fov_count,
+                                 C.fov_d2count, vis)
+            ag[FOV_CELL] = cell
+            ag[FOV_VERSION] = W.wi[b, W_TILES_VERSION]
+            ag[FOV_N] = n
+        if reward_explore and new:
+            out.reward[b, a] += C.weights[me, OBJ_EXPLORE] * new
+        # Tile channels.
+        for py in range(PATCH):
+            yy = y + py - R
+            for px in range(PATCH):
+                xx = x + px - R
+                patch[py, px, 3] = 0
+                if yy < 0 or yy >= height or xx < 0 or xx >= width:
+                    patch[py, px, 0] = OFF_MAP
+                    patch[py, px, 1] = 0
+                    patch[py, px, 2] = 0
+                    continue
+                known = mem[yy, xx]
+                patch[py, px, 0] = known
+                patch[py, px, 2] = 1 if known else 0
+                seen = 0
+                if -Rf <= py - R <= Rf and -Rf <= px - R <= Rf:
+                    i = fov_index[py - R + Rf, px - R + Rf]
+                    if 0 <= i < n and vis[i] != 0:
+                        seen = 1
+                patch[py, px, 1] = seen
+        # Candidates: visible agents, items, doors and stairs.
+        nc = 0
+        for o in range(A):
+            if o == a or ags[o, ALIVE] == 0 or ags[o, FLOOR] != f:
+                continue
+            dy = ags[o, Y] - y
+            dx = ags[o, X] - x
+            if not _visible(fov_index, vis, n, dy, dx):
+                continue
+            cand_key[nc] = (_GROUP_AGENT << 40) + dy * dy + dx * dx
+            cand_kind[nc] = _KIND_AGENT
+            cand_id[nc] = o
+            nc += 1
+            if -R <= dy <= R and -R <= dx <= R:
+                patch[dy + R, dx + R, 3] = OCC_ALLY if ags[o, FACTION] == me else OCC_ENEMY
+        for i in range(n_items):
+            if its[i, I_LOC] != LOC_FLOOR or its[i, I_F] != f:
+                continue
+            dy = its[i, I_Y] - y
+            dx = its[i, I_X] - x
+            if not _visible(fov_index, vis, n, dy, dx):
+                continue
+            cand_key[nc] = (_GROUP_OTHER << 40) + dy * dy + dx * dx
+            cand_kind[nc] = _KIND_ITEM
+            cand_id[nc] = i
+            nc += 1
+            if -R <= dy <= R and -R <= dx <= R and patch[dy + R, dx + R, 3] == 0:
+                patch[dy + R, dx + R, 3] = OCC_ITEM
+        cells = W.cells[b]
+        for s in range(W.wi[b, W_CELLS]):
+            if cells[s, 0] != f:
+                continue
+            dy = cells[s, 1] - y
+            dx = cells[s, 2] - x
+            if (dy == 0 and dx == 0) or not _visible(fov_index, vis, n, dy, dx):
+                continue
+            cand_key[nc] = (_GROUP_OTHER << 40) + dy * dy + dx * dx
+            cand_kind[nc] = _KIND_CELL
+            cand_id[nc] = s
+            nc += 1
+        patch[R, R, 3] = OCC_SELF
+        # The K best candidates by (group, distance), ties by candidate order.
+        for k in range(min(MAX_ENTITIES, nc)):
+            best = k
+            for j in range(k + 1, nc):
+                if cand_key[j] < cand_key[best]:
+                    best = j
+            if best != k:
+                cand_key[k], cand_key[best] = cand_key[best], cand_key[k]
+                cand_kind[k], cand_kind[best] = cand_kind[best], cand_kind[k]
+                cand_id[k], cand_id[best] = cand_id[best], cand_id[k]
+            row = tokens[k]
+            kind = cand_kind[k]
+            c = cand_id[k]
+            if kind == _KIND_AGENT:
+                _agent_token(W, b, a, c, row)
+                ty = ags[c, Y]
+                tx = ags[c, X]
+            elif kind == _KIND_ITEM:
+                _item_token(W, b, a, c, row)
+                ty = its[c, I_Y]
+                tx = its[c, I_X]
+            else:
+                ty = cells[c, 1]
+                tx = cells[c, 2]
+                _cell_token(W, b, a, f, ty, tx, row)
+            _put(row, 31, (ty - y) / POS_SCALE)
+            _put(row, 32, (tx - x) / POS_SCALE)
+            _put(row, 33, max(abs(ty - y), abs(tx - x)) / POS_SCALE)
+            tmask[k] = 1
+        _self_features(W, C, b, a, out.self_vec[b, a])

@@ -1,0 +1,119 @@
+"""Save and load the full state of a :class:`~game.batch.BatchedSim` (RNG included).
+
+A save is one ``.npz`` file (written atomically, ``allow_pickle=False``): every
+:class:`~game.state.World` array under its field name, plus ``meta``, a JSON document
+stored as uint8 bytes with the format name and version, the observation and action
+versions, the level parameters, the seed and options needed to rebuild the level pool,
+and explicit levels when the simulator was given some. Loading rebuilds the simulator
+from the metadata, checks every array's dtype and shape, and refuses foreign,
+truncated or incompatible files with a one-line :class:`SaveFileError`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from game.actions import ACTIONS_VERSION
+from game.spec import OBS_VERSION
+from game.state import World, grow_items
+from levels.errors import LevelFileError, ParamError, UserError
+from levels.files import atomic_write_bytes
+from levels.level import Level
+from levels.params import params_from_dict, params_to_dict
+
+if TYPE_CHECKING:
+    from game.batch import BatchedSim
+
+FORMAT_NAME = "mindcrawl-save"
+FORMAT_VERSION = 1
+
+
+class SaveFileError(UserError, ValueError):
+    """A save file that cannot be loaded (missing, truncated, foreign or incompatible)."""
+
+
+def save_sim(sim: BatchedSim, path: str | Path) -> None:
+    """Write ``sim``'s full state to ``path`` atomically."""
+    meta = {
+        "format": FORMAT_NAME, "version": FORMAT_VERSION, "obs_version": OBS_VERSION,
+        "actions_version": ACTIONS_VERSION, "params": params_to_dict(sim.params),
+        "seed": sim.seed, "num_worlds": sim.num_worlds, "pool_size": sim.pool_size,
+        "max_turns": sim.max_turns, "num_actions": sim.num_actions,
+        "agents": list(sim.agent_names),
+        "levels": [lv.to_dict() for lv in sim._levels] if sim._levels else None,
+    }
+    arrays = {name: getattr(sim.world, name) for name in World._fields}
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, allow_pickle=False, **arrays)
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+def _read(path: str | Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise SaveFileError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise SaveFileError(f"{path}: cannot read ({exc})") from None
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            arrays = {name: npz[name] for name in npz.files}
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
+        raise SaveFileError(f"{path}: not a Mindcrawl save or truncated ({exc})") from None
+    if "meta" not in arrays:
+        raise SaveFileError(f"{path}: not a Mindcrawl save (no metadata)")
+    try:
+        meta = json.loads(arrays.pop("meta").tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SaveFileError(f"{path}: corrupt metadata ({exc})") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
+        raise SaveFileError(f"{path}: not a Mindcrawl save")
+    for key, want in (("version", FORMAT_VERSION), ("obs_version", OBS_VERSION),
+                      ("actions_version", ACTIONS_VERSION)):
+        if meta.get(key) != want:
+            raise SaveFileError(f"{path}: {key} {meta.get(key)!r} is not supported "
+                                f"(this Mindcrawl reads {want})")
+    return meta, arrays
+
+
+def load_sim(path: str | Path, threads: int | None = None) -> BatchedSim:
+    """Rebuild the simulator saved at ``path``; stepping it continues bit-identically."""
+    from game.batch import BatchedSim
+
+    meta, arrays = _read(path)
+    try:
+        params = params_from_dict(meta["params"])
+        levels = [Level.from_dict(d) for d in meta["levels"]] if meta["levels"] else None
+        sim = BatchedSim(params, meta["num_worlds"], meta["seed"], pool_size=meta["pool_size"],
+                         levels=levels, max_turns=meta["max_turns"],
+                         num_actions=meta["num_actions"], threads=threads)
+    except (KeyError, TypeError, ParamError, LevelFileError) as exc:
+        raise SaveFileError(f"{path}: bad metadata ({exc})") from None
+    if list(sim.agent_names) != meta.get("agents"):
+        raise SaveFileError(f"{path}: agent slots differ from the saved ones")
+    items = arrays.get("it")
+    if items is None or items.ndim != 3:
+        raise SaveFileError(f"{path}: missing or malformed item array")
+    world = sim.world._replace(it=grow_items(sim.world.it, items.shape[1]))
+    loaded = {}
+    for name in World._fields:
+        want = getattr(world, name)
+        got = arrays.get(name)
+        if got is None:
+            raise SaveFileError(f"{path}: missing array {name!r}")
+        if got.dtype != want.dtype or got.shape != want.shape:
+            raise SaveFileError(f"{path}: array {name!r} has {got.dtype}{list(got.shape)}, "
+                                f"expected {want.dtype}{list(want.shape)}")
+        loaded[name] = np.ascontiguousarray(got)
+    sim.world = World(**loaded)
+    if sim.pool.item_capacity < items.shape[1]:
+        sim.pool.grow(items.shape[1])
+    sim.refresh_observations()
+    return sim

@@ -1,0 +1,883 @@
+"""The game application: the pygame loop, key handling, turns, and the screens around them.
+
+One :class:`App` owns the window and the current :class:`Session` (one run on one
+level). Keys go through the table in :mod:`game.ui.controls`; a turn is one step of a
+one-world :class:`~game.batch.BatchedSim` in which the player's action (or, when
+spectating, the NPC policy's) and every NPC's action are played together. Between
+turns, :mod:`game.ui.animation` glides agents and the camera; every frame,
+:mod:`game.ui.viewstate` builds the :class:`~game.ui.view.ViewState` the renderers draw.
+
+Time: the app keeps its own clock (``App.now``), advanced by ``update(dt)``. Headless
+runs pass a fixed ``dt``, so ``run(frames=N)`` is deterministic; no game logic reads
+the wall clock (only recording file names do).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import pygame
+
+from game.actions import (
+    CORE_ACTIONS,
+    DIRECTIONS,
+    INTERACT,
+    MOVE_FIRST,
+    SHOOT_FIRST,
+    USE_POTION,
+    WAIT,
+    action_name,
+)
+from game.batch import BatchedSim
+from game.state import ALIVE, EQ_POTION, EQ_RANGED, FACTION, FLOOR, PRESENT, WAIT_LEFT, X, Y
+from game.ui import controls
+from game.ui.animation import Pose, Tween
+from game.ui.controls import Command, Context
+from game.ui.panel import Panel, PanelResult
+from game.ui.recording import Recording, new_sim, replay_sim
+from game.ui.saves import LoadedGame, load_game, peek_state, save_game
+from game.ui.view import ViewMode, ViewState
+from game.ui.viewstate import (
+    CAMERA,
+    Snapshot,
+    ViewRequest,
+    agent_key,
+    build_view,
+    direction_angle,
+    hex_rgb,
+    turn_messages,
+    visible_cells,
+)
+from levels.errors import UserError
+from levels.generate import generate
+from levels.level import Level
+from levels.params import LevelParams
+from levels.render import faction_colours
+from levels.tiles import WALKABLE, Tile
+
+DEFAULT_SIZE = (960, 600)
+FPS = 60
+HUD_MESSAGES = 6
+#: Spectator speeds in turns per second (SPEEDS[DEFAULT_SPEED] at start).
+SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
+DEFAULT_SPEED = 3
+DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[2] / "npc" / "checkpoints" / "default.safetensors"
+SAVE_NAME = "save.mcsave"
+VIEW_ORDER = (ViewMode.FIRST_PERSON, ViewMode.TOP_DOWN, ViewMode.ISOMETRIC)
+
+
+def default_data_dir() -> Path:
+    """Where saves and recordings go: ``$MINDCRAWL_HOME`` or ``~/.mindcrawl``."""
+    return Path(os.environ.get("MINDCRAWL_HOME") or Path.home() / ".mindcrawl")
+
+
+# ----------------------------------------------------------------------------- NPC control
+
+
+class NpcController(Protocol):
+    """Chooses every agent's action from the batched observations of a one-world sim."""
+
+    name: str
+    num_actions: int
+
+    def __call__(self, obs: dict[str, np.ndarray]) -> np.ndarray:
+        """Actions ``[A]`` for world 0 of ``obs``."""
+        ...
+
+    def reseed(self, seed: int) -> None:
+        """Restart the controller's random draws from ``seed``."""
+        ...
+
+    def get_state(self) -> str:
+        """The random state as text (for game saves)."""
+        ...
+
+    # Optional: ``planned_paths(floor) -> dict[slot, list[(y, x)]]`` for controllers that
+    # plan routes (the navigator); spectators see them on the minimap.
+
+    def set_state(self, state: str) -> None:
+        """Restore :meth:`get_state`'s result."""
+        ...
+
+
+class ScriptedController:
+    """The scripted NPC of :mod:`npc.scripted` (deterministic: no random state)."""
+
+    num_actions = CORE_ACTIONS
+
+    def __init__(self, name: str = "scripted NPC") -> None:
+        from npc.scripted import ScriptedPolicy
+
+        self.name = name
+        self._policy = ScriptedPolicy()
+
+    def __call__(self, obs: dict[str, np.ndarray]) -> np.ndarray:
+        """Scripted actions for every agent of world 0."""
+        return self._policy({key: value[0] for key, value in obs.items()})
+
+    def reseed(self, seed: int) -> None:
+        """Nothing to reseed."""
+
+    def get_state(self) -> str:
+        """No random state."""
+        return ""
+
+    def set_state(self, state: str) -> None:
+        """No random state."""
+
+
+class LearnedController:
+    """A policy checkpoint (:mod:`npc.checkpoint`), sampling with a seeded torch generator."""
+
+    def __init__(self, path: Path) -> None:
+        import torch
+
+        from npc.checkpoint import load_checkpoint
+
+        self._net, meta = load_checkpoint(path)
+        self.num_actions = int(meta["num_actions"])
+        self.name = f"{meta['arch']} policy ({path.name})"
+        self._generator = torch.Generator().manual_seed(0)
+
+    def __call__(self, obs: dict[str, np.ndarray]) -> np.ndarray:
+        """Sampled (masked) actions for every agent of world 0."""
+        from npc.policy import OBS_KEYS
+
+        flat = {key: np.ascontiguousarray(obs[key][0]) for key in OBS_KEYS}
+        return self._net.act(flat, deterministic=False, generator=self._generator).actions.numpy()
+
+    def reseed(self, seed: int) -> None:
+        """Restart the sampling from ``seed``."""
+        self._generator.manual_seed(seed)
+
+    def get_state(self) -> str:
+        """The generator state, base64-encoded."""
+        return base64.b64encode(self._generator.get_state().numpy().tobytes()).decode("ascii")
+
+    def set_state(self, state: str) -> None:
+        """Restore a state from :meth:`get_state`."""
+        import torch
+
+        if state:
+            raw = np.frombuffer(base64.b64decode(state), dtype=np.uint8).copy()
+            self._generator.set_state(torch.from_numpy(raw))
+
+
+def load_controller(checkpoint: Path | None) -> tuple[NpcController, str]:
+    """The NPC controller and a line for the log.
+
+    An explicit ``checkpoint`` must load (errors are UserErrors); without one the
+    shipped default is used when present, else the scripted NPC.
+    """
+    if checkpoint is not None:
+        controller = LearnedController(Path(checkpoint))
+        return controller, f"NPCs: {controller.name}"
+    if DEFAULT_CHECKPOINT.exists():
+        try:
+            controller = LearnedController(DEFAULT_CHECKPOINT)
+            return controller, f"NPCs: {controller.name}"
+        except UserError as exc:
+            return ScriptedController(), f"NPCs: scripted (the shipped checkpoint did not load: {exc})"
+    return ScriptedController(), "NPCs: scripted (no trained checkpoint shipped yet)"
+
+
+# ----------------------------------------------------------------------------- one run
+
+
+def open_direction(sim: BatchedSim, slot: int) -> int:
+    """A direction index to face at the start: the first of E, S, W, N that is walkable."""
+    ag = sim.world.ag[0, slot]
+    tiles = sim.world.tiles[0, ag[FLOOR]]
+    for d in (2, 4, 6, 0):
+        y, x = ag[Y] + DIRECTIONS[d][0], ag[X] + DIRECTIONS[d][1]
+        if 0 <= y < tiles.shape[0] and 0 <= x < tiles.shape[1] and WALKABLE[tiles[y, x]]:
+            return d
+    return 2
+
+
+def blocked_reason(sim: BatchedSim, slot: int, direction: int) -> str:
+    """Why agent ``slot`` cannot step in ``direction`` now (for the message log)."""
+    world = sim.world
+    ag = world.ag[0, slot]
+    dy, dx = DIRECTIONS[direction]
+    y, x = int(ag[Y] + dy), int(ag[X] + dx)
+    tiles = world.tiles[0, ag[FLOOR]]
+    if not (0 <= y < tiles.shape[0] and 0 <= x < tiles.shape[1]):
+        return "A wall blocks the way."
+    tile = Tile(int(tiles[y, x]))
+    if tile == Tile.DOOR_CLOSED:
+        return "The door is closed: Space opens it."
+    if tile == Tile.DOOR_LOCKED:
+        return "The door is locked: find its key, then Space unlocks it."
+    if world.occ[0, ag[FLOOR], y, x] >= 0:
+        return "An ally blocks the way."
+    if WALKABLE[tile]:
+        return "Doors and wall corners cannot be passed diagonally."
+    return "A wall blocks the way."
+
+
+def action_direction(action: int) -> int | None:
+    """The direction index a move or shot action points in (None for the others)."""
+    if MOVE_FIRST <= action < MOVE_FIRST + 8:
+        return action - MOVE_FIRST
+    if SHOOT_FIRST <= action < SHOOT_FIRST + 8:
+        return action - SHOOT_FIRST
+    return None
+
+
+@dataclass
+class Session:
+    """One run: the simulator, who is who, the facing of every agent, the log and recording.
+
+    ``player`` is the slot the keyboard drives (-1 when spectating: then the hero too is
+    driven by the NPC controller); ``viewer`` is the slot the camera follows.
+    """
+
+    level: Level
+    sim: BatchedSim
+    recording: Recording
+    player: int
+    viewer: int
+    colours: tuple[tuple[int, int, int], ...]
+    facing: dict[int, int] = field(default_factory=dict)
+    log: deque[str] = field(default_factory=lambda: deque(maxlen=200))
+    labels: dict[int, str] = field(default_factory=dict)
+    tween: Tween = field(default_factory=Tween)
+    outcome: str = ""
+    deepest: int = 0  # the deepest floor the followed agent reached (0 = top)
+    run_id: str = ""
+    replay_of: Recording | None = None  # set when the session replays a recording
+
+    @property
+    def finished(self) -> bool:
+        """True once the run is over (death, victory, turn limit, or the end of a replay)."""
+        return bool(self.outcome)
+
+    @property
+    def turn(self) -> int:
+        """Turns played."""
+        return self.recording.turns
+
+    def alive(self, slot: int) -> bool:
+        """Whether agent ``slot`` is alive."""
+        return bool(self.sim.world.ag[0, slot, ALIVE])
+
+    def legal(self, action: int) -> bool:
+        """Whether the player may play ``action`` now."""
+        return bool(self.sim.action_mask[0, self.player, action])
+
+    def targets(self) -> dict[object, Pose]:
+        """Animation targets: every living agent's cell and facing, and the camera."""
+        world = self.sim.world
+        out: dict[object, Pose] = {}
+        for slot in range(world.ag.shape[1]):
+            if world.ag[0, slot, ALIVE]:
+                ag = world.ag[0, slot]
+                out[agent_key(slot)] = Pose(float(ag[Y]), float(ag[X]),
+                                            direction_angle(self.facing.get(slot, 2)))
+        ag = world.ag[0, self.viewer]
+        out[CAMERA] = Pose(float(ag[Y]), float(ag[X]), direction_angle(self.facing.get(self.viewer, 2)))
+        return out
+
+    def play(self, actions: np.ndarray, now: float) -> list[str]:
+        """Play one turn with ``[A]`` actions; animate, log, record and detect the end."""
+        world = self.sim.world
+        before = Snapshot.take(world)
+        visible_before = visible_cells(world, self.sim.config, self.viewer)
+        self.sim.step(np.asarray(actions, dtype=np.int64).reshape(1, -1))
+        self.recording.append(actions, self.sim)
+        for slot, action in enumerate(np.asarray(actions).reshape(-1)):
+            d = action_direction(int(action))
+            if d is not None and slot != self.player:
+                self.facing[slot] = d
+            self.labels[slot] = action_name(int(action))
+        after = Snapshot.take(world)
+        visible = visible_cells(world, self.sim.config, self.viewer) | visible_before
+        lines = turn_messages(self.sim.params, before, after, self.viewer, tuple(self.sim.agent_names),
+                              visible, second_person=self.viewer == self.player)
+        self.log.extend(lines)
+        self._animate(before, now)
+        self.deepest = max(self.deepest, int(world.ag[0, self.viewer, FLOOR]))
+        self._check_end()
+        if self.player < 0 and not self.alive(self.viewer) and not self.finished:
+            self.follow(1)  # the watched agent died: watch the next one
+        return lines
+
+    def _animate(self, before: Snapshot, now: float) -> None:
+        targets = self.targets()
+        if before.ag[self.viewer, FLOOR] != self.sim.world.ag[0, self.viewer, FLOOR]:
+            self.tween.snap(targets, now)
+            return
+        self.tween.retarget(targets, now)
+        for slot in range(before.ag.shape[0]):
+            if before.ag[slot, FLOOR] != self.sim.world.ag[0, slot, FLOOR] and agent_key(slot) in targets:
+                self.tween.snap_key(agent_key(slot), targets[agent_key(slot)])
+
+    def _check_end(self) -> None:
+        info = self.sim.info()
+        hero_faction = self.sim.layout.factions.index(self.level.params.rules.hero_faction) \
+            if self.level.params.rules.hero_faction in self.sim.layout.factions else -1
+        if self.player >= 0 and not self.alive(self.player):
+            self.outcome = "You died."
+        elif bool(info["finished"][0]):
+            winner = int(info["winner"][0])
+            if winner < 0:
+                self.outcome = "Out of time: the turn limit is reached."
+            elif winner == hero_faction and self.player >= 0:
+                self.outcome = "Victory: every enemy is dead."
+            else:
+                self.outcome = f"The {self.sim.layout.factions[winner]} win."
+        elif self.replay_of is not None and self.turn >= self.replay_of.turns:
+            self.outcome = "End of the recording."
+
+    def follow(self, step: int) -> None:
+        """Point the camera at the next (``step`` 1) or previous (-1) living agent."""
+        count = self.sim.num_agents
+        slot = self.viewer
+        for _ in range(count):
+            slot = (slot + step) % count
+            if self.alive(slot):
+                break
+        self.viewer = slot
+        self.tween.snap(self.targets(), self.tween.start_time)
+
+    def view(self, now: float, omniscient: bool, title: str,
+             paths: tuple[tuple[tuple[int, int], ...], ...] = ()) -> ViewState:
+        """The frame's :class:`ViewState`."""
+        labels = self.labels if self.player < 0 else {}
+        request = ViewRequest(viewer=self.viewer, player=self.player, omniscient=omniscient,
+                              messages=tuple(self.log)[-HUD_MESSAGES:], title=title, labels=labels,
+                              paths=paths)
+        return build_view(self.sim, request, self.tween, now, self.colours)
+
+    def summary(self) -> list[str]:
+        """Lines of the end-of-run screen."""
+        ag = self.sim.world.ag[0]
+        hero = self.level.params.rules.hero_faction
+        factions = self.sim.layout.factions
+        enemy = np.array([f >= 0 and factions[f] != hero for f in ag[:, FACTION]], dtype=bool)
+        enemy &= ag[:, PRESENT] != 0
+        fallen = int(np.sum(enemy & (ag[:, ALIVE] == 0)))
+        floor = max(self.deepest, int(ag[self.viewer, FLOOR])) + 1
+        return [self.outcome, f"Turns: {self.turn}", f"Deepest floor: {floor} of {self.sim.world.tiles.shape[1]}",
+                f"Enemies slain: {fallen} of {int(enemy.sum())}", f"Level seed: {self.level.seed}"]
+
+
+def start_session(level: Level, seed: int, controller: NpcController, spectate: bool) -> Session:
+    """A fresh run on ``level`` (the simulator seeded with ``seed``)."""
+    sim = new_sim(level, seed, num_actions=controller.num_actions)
+    sim.reset()
+    controller.reseed(seed)
+    return _session(level, sim, Recording.start(sim, level, None, controller.name), spectate)
+
+
+def _session(level: Level, sim: BatchedSim, recording: Recording, spectate: bool,
+             replay_of: Recording | None = None) -> Session:
+    if not sim.world.ag[0, :, ALIVE].any():
+        raise UserError(f"level seed {level.seed} has no agents to play or watch (check the spawn groups)")
+    hero = level.params.rules.hero_faction
+    factions = sim.layout.factions
+    player = sim.layout.offset(factions.index(hero)) if hero in factions else -1
+    if player >= 0 and not sim.world.ag[0, player, ALIVE]:
+        player = -1
+    if spectate or replay_of is not None:
+        player = -1
+    viewer = player if player >= 0 else int(np.argmax(sim.world.ag[0, :, ALIVE]))
+    colour_of = faction_colours(level)
+    colours = tuple(hex_rgb(colour_of.get(name, "#ffffff")) for name in factions)
+    recording.player = sim.agent_names[player] if player >= 0 else None
+    session = Session(level, sim, recording, player, viewer, colours, replay_of=replay_of,
+                      run_id=f"{level.seed}-{sim.seed}-{time.time_ns()}")
+    session.facing = {slot: open_direction(sim, slot) for slot in range(sim.num_agents)
+                      if sim.world.ag[0, slot, ALIVE]}
+    session.tween.snap(session.targets(), 0.0)
+    return session
+
+
+def replay_session(rec: Recording) -> Session:
+    """A session that plays back ``rec`` (camera on the recorded player, if any)."""
+    sim = replay_sim(rec)
+    session = _session(rec.level, sim, Recording.start(sim, rec.level, rec.player, rec.controller),
+                       spectate=True, replay_of=rec)
+    if rec.player in sim.agent_names:
+        session.viewer = sim.agent_names.index(rec.player)
+        session.tween.snap(session.targets(), 0.0)
+    if rec.turns == 0:
+        session.outcome = "End of the recording."
+    return session
+
+
+# ----------------------------------------------------------------------------- drawing
+
+
+class DrawFrame(Protocol):
+    """The renderers' entry point: ``draw_frame(surface, view, mode, text=..., help_keys=...)``."""
+
+    def __call__(self, surface: pygame.Surface, view: ViewState, mode: ViewMode, *, text: bool = True,
+                 help_keys: Sequence[tuple[str, str]] | None = None) -> object:
+        """Draw one whole frame."""
+        ...
+
+
+def _placeholder_draw(surface: pygame.Surface, view: ViewState, mode: ViewMode, *, text: bool = True,
+                      help_keys: Sequence[tuple[str, str]] | None = None) -> None:
+    """A plain top-down picture, used when the renderers of game/ui/render/ are missing."""
+    del mode
+    surface.fill((0, 0, 0))
+    h, w = view.tiles.shape
+    cell = max(2, min(surface.get_width() // w, surface.get_height() // h))
+    colours = {Tile.WALL: (70, 70, 80), Tile.FLOOR: (150, 140, 120), Tile.DOOR_OPEN: (170, 120, 60),
+               Tile.DOOR_CLOSED: (120, 70, 30), Tile.DOOR_LOCKED: (90, 40, 20),
+               Tile.STAIRS_DOWN: (230, 230, 230), Tile.STAIRS_UP: (190, 190, 255),
+               Tile.WATER: (60, 110, 200), Tile.LAVA: (220, 80, 20)}
+    for y, x in zip(*np.nonzero(view.explored), strict=True):
+        colour = colours[Tile(int(view.tiles[y, x]))]
+        if not view.visible[y, x]:
+            colour = tuple(c // 2 for c in colour)
+        surface.fill(colour, (x * cell, y * cell, cell, cell))
+    for sprite in view.sprites:
+        centre = (int((sprite.x + 0.5) * cell), int((sprite.y + 0.5) * cell))
+        radius = max(1, cell // 2 - 1) if sprite.kind == "agent" else max(1, cell // 4)
+        colour = sprite.colour if sprite.kind == "agent" else (255, 215, 0)
+        pygame.draw.circle(surface, colour, centre, radius)
+    cy, cx = (view.camera_y + 0.5) * cell, (view.camera_x + 0.5) * cell
+    tip = (cx + np.cos(view.facing) * cell, cy + np.sin(view.facing) * cell)
+    pygame.draw.line(surface, (255, 255, 255), (cx, cy), tip, 2)
+    if help_keys is not None and text:
+        _draw_text_box(surface, pygame.font.Font(None, 22), "Keys (F1 closes)", help_keys)
+
+
+def renderer() -> DrawFrame:
+    """``draw_frame`` of game/ui/render/ when it is there, else a placeholder."""
+    try:
+        from game.ui.render import draw_frame
+    except ImportError:
+        return _placeholder_draw
+    return draw_frame
+
+
+def _draw_text_box(surface: pygame.Surface, font: pygame.font.Font, title: str,
+                   rows: Sequence[tuple[str, str]] | Sequence[str], text: bool = True) -> None:
+    """A dimmed overlay with a title and rows of text (or key / description pairs)."""
+    shade = pygame.Surface(surface.get_size(), pygame.SRCALPHA)
+    shade.fill((0, 0, 0, 190))
+    surface.blit(shade, (0, 0))
+    if not text:
+        return
+    y = 24
+    surface.blit(font.render(title, True, (255, 230, 150)), (32, y))
+    y += font.get_linesize() * 2
+    for row in rows:
+        if isinstance(row, tuple):
+            surface.blit(font.render(row[0], True, (150, 220, 255)), (32, y))
+            surface.blit(font.render(row[1], True, (230, 230, 230)), (260, y))
+        else:
+            surface.blit(font.render(row, True, (230, 230, 230)), (32, y))
+        y += font.get_linesize()
+
+
+# ----------------------------------------------------------------------------- the app
+
+
+@dataclass
+class GameOptions:
+    """How the game starts (what ``main.py play`` parses)."""
+
+    params: LevelParams
+    seed: int = 0
+    checkpoint: Path | None = None
+    view: ViewMode = ViewMode.FIRST_PERSON
+    spectate: bool = False
+    data_dir: Path = field(default_factory=default_data_dir)
+    size: tuple[int, int] = DEFAULT_SIZE
+    load: bool = False  # continue the saved game
+    replay: Recording | None = None  # play this recording back instead
+    level: Level | None = None  # play this level instead of generating one from params and seed
+
+
+class App:
+    """The game: a window (or an off-screen surface), the current run and the screens on top.
+
+    Drive it with :meth:`handle_key` (what key events call) and :meth:`update`, draw it
+    with :meth:`draw`, or let :meth:`run` do all three in a loop.
+    """
+
+    def __init__(self, options: GameOptions, surface: pygame.Surface | None = None) -> None:
+        pygame.display.init()  # no pygame.init(): the game has no sound, so no audio device
+        pygame.font.init()
+        self.options = options
+        self.screen = surface if surface is not None else pygame.display.set_mode(options.size)
+        pygame.display.set_caption("Mindcrawl")
+        self.font = pygame.font.Font(None, 22)
+        self.draw_frame = renderer()
+        self.text = True  # False leaves every text out of frames (pixel tests)
+        self.now = 0.0
+        self.mode = options.view
+        self.help_open = False
+        self.panel: Panel | None = None
+        self.omniscient = False
+        self.paused = False
+        self.speed = DEFAULT_SPEED
+        self._since_step = 0.0
+        self.running = True
+        self.spectate = options.spectate or options.replay is not None
+        # A replay takes every action from the recording: no policy to load.
+        self.controller, note = (ScriptedController(), "") if options.replay is not None \
+            else load_controller(options.checkpoint)
+        self.params = options.params
+        if options.replay is not None:
+            self.session = replay_session(options.replay)
+            self.session.log.append(f"Replaying {options.replay.turns} turns (recorded with "
+                                    f"{options.replay.controller or 'unknown NPCs'}).")
+        else:
+            level = options.level if options.level is not None else generate(options.params, options.seed)
+            self.session = start_session(level, options.seed, self.controller, self.spectate)
+            self.session.log.append(note)
+            if not self.spectate:
+                where = f"all {level.floor_count} floors" if level.floor_count > 1 else "the floor"
+                self.session.log.append(f"Slay every enemy on {where} to win; on stairs, Space takes them.")
+            self.session.log.append("F1: help. " + ("Space: pause, N: next agent."
+                                                    if self.spectate else "W/A/S/D move, Q/E turn."))
+        if options.load:
+            self.load()
+
+    # ------------------------------------------------------------------ paths
+
+    @property
+    def save_path(self) -> Path:
+        """The one save slot."""
+        return self.options.data_dir / SAVE_NAME
+
+    def recording_path(self) -> Path:
+        """Where the current run's recording goes."""
+        stamp = self.session.run_id.rsplit("-", 1)[-1]
+        return self.options.data_dir / "recordings" / f"run-{self.session.level.seed}-{stamp}.json"
+
+    # ------------------------------------------------------------------ input
+
+    def context(self) -> Context:
+        """Where key presses go now."""
+        if self.panel is not None:
+            return Context.PANEL
+        if self.session.finished:
+            return Context.SUMMARY
+        return Context.SPECTATE if self.spectate else Context.PLAY
+
+    def handle_key(self, key: int, mod: int = 0, text: str = "") -> None:
+        """React to one key press (the same path real and scripted key events take)."""
+        if self.panel is not None and self.panel.editing:
+            self.panel.type_key(key, text)
+            return
+        context = self.context()
+        command = controls.command_for(key, context, bool(mod & pygame.KMOD_CTRL))
+        if self.help_open:
+            if command is Command.HELP or key == pygame.K_ESCAPE:
+                self.help_open = False
+            return
+        if command is None:
+            return
+        if command is Command.HELP:
+            self.help_open = True
+        elif command is Command.PANEL:
+            self.toggle_panel()
+        elif context is Context.PANEL:
+            self._panel_command(command)
+        elif command is Command.TOGGLE_VIEW:
+            self.mode = VIEW_ORDER[(VIEW_ORDER.index(self.mode) + 1) % len(VIEW_ORDER)]
+        elif command is Command.QUIT:
+            self.quit()
+        elif command is Command.SAVE:
+            self.save()
+        elif command is Command.LOAD:
+            self.load()
+        elif command is Command.NEW_RUN and self.session.replay_of is not None:
+            self.session = replay_session(self.session.replay_of)  # watch the recording again
+        elif command is Command.NEW_RUN:
+            seed = self.session.level.seed + 1
+            try:
+                self.new_run(generate(self.params, seed), seed)
+            except UserError as exc:
+                self._say(str(exc))
+        elif context is Context.SPECTATE:
+            self._spectate_command(command)
+        elif context is Context.PLAY:
+            self._play_command(command)
+
+    def _say(self, line: str) -> None:
+        self.session.log.append(line)
+
+    def _play_command(self, command: Command) -> None:
+        s = self.session
+        facing = s.facing[s.player]
+        if command in (Command.TURN_LEFT, Command.TURN_RIGHT):
+            s.facing[s.player] = (facing + (1 if command is Command.TURN_RIGHT else -1)) % 8
+            s.tween.retarget(s.targets(), self.now)
+            return
+        if s.sim.world.ag[0, s.player, WAIT_LEFT] > 0:
+            self._say("You wade through the water.")  # forced to wait: any action passes the turn
+            self.take_turn(WAIT)
+            return
+        offsets = {Command.FORWARD: 0, Command.BACK: 4, Command.STRAFE_LEFT: -2, Command.STRAFE_RIGHT: 2}
+        if command in offsets:
+            self._player_move((facing + offsets[command]) % 8)
+        elif command is Command.FIRE:
+            self._player_fire(facing)
+        elif command is Command.DRINK:
+            self._player_act(USE_POTION, "You carry no potion.")
+        elif command is Command.INTERACT:
+            self._player_act(INTERACT, "Nothing to open, close or climb here.")
+        elif command is Command.WAIT:
+            self._player_act(WAIT, "")
+
+    def _player_move(self, direction: int) -> None:
+        s = self.session
+        action = MOVE_FIRST + direction
+        if s.legal(action):
+            self.take_turn(action)
+            self._stairs_hint()
+            return
+        self._say(blocked_reason(s.sim, s.player, direction))
+
+    def _stairs_hint(self) -> None:
+        """Tell a player who steps onto stairs how to use them."""
+        s = self.session
+        if s.finished or not s.alive(s.player):
+            return
+        ag = s.sim.world.ag[0, s.player]
+        tile = s.sim.world.tiles[0, ag[FLOOR], ag[Y], ag[X]]
+        if tile == Tile.STAIRS_DOWN:
+            self._say("Stairs down: Space descends.")
+        elif tile == Tile.STAIRS_UP:
+            self._say("Stairs up: Space climbs.")
+
+    def _player_fire(self, facing: int) -> None:
+        s = self.session
+        if s.sim.world.ag[0, s.player, EQ_RANGED] < 0:
+            self._say("You have no ranged weapon.")
+            return
+        order = [facing] + [d for d in range(8) if d != facing]
+        for d in order:
+            if s.legal(SHOOT_FIRST + d):
+                s.facing[s.player] = d  # turn towards the target (auto-aim)
+                self.take_turn(SHOOT_FIRST + d)
+                return
+        self._say("No enemy in a straight line within reach.")
+
+    def _player_act(self, action: int, refusal: str) -> None:
+        s = self.session
+        if action == USE_POTION and s.sim.world.ag[0, s.player, EQ_POTION] < 0:
+            self._say(refusal)
+        elif s.legal(action):
+            self.take_turn(action)
+        else:
+            self._say(refusal)
+
+    def take_turn(self, player_action: int | None = None) -> None:
+        """Play one turn: the player's action (if any) and everyone else's from the controller."""
+        s = self.session
+        if s.finished:
+            return
+        if s.replay_of is not None:
+            actions = np.asarray(s.replay_of.actions[s.turn], dtype=np.int64)
+        else:
+            actions = np.asarray(self.controller(s.sim.observations()), dtype=np.int64).copy()
+            if s.player >= 0 and player_action is not None:
+                actions[s.player] = player_action
+        s.play(actions, self.now)
+        if s.replay_of is not None and s.recording.checksums[-1] != s.replay_of.checksums[s.turn - 1]:
+            s.outcome = f"The replay diverged from the recording at turn {s.turn}."
+        if s.finished:
+            self._end_run()
+
+    def _spectate_command(self, command: Command) -> None:
+        s = self.session
+        if command is Command.PAUSE:
+            self.paused = not self.paused
+        elif command is Command.STEP:
+            self.take_turn()
+        elif command is Command.FASTER:
+            self.speed = min(self.speed + 1, len(SPEEDS) - 1)
+        elif command is Command.SLOWER:
+            self.speed = max(self.speed - 1, 0)
+        elif command in (Command.NEXT_AGENT, Command.PREV_AGENT):
+            s.follow(1 if command is Command.NEXT_AGENT else -1)
+        elif command is Command.OMNISCIENT:
+            self.omniscient = not self.omniscient
+
+    # ------------------------------------------------------------------ runs, saves, panel
+
+    def _end_run(self) -> None:
+        s = self.session
+        self._say(s.outcome)
+        if s.replay_of is None:
+            path = self.recording_path()
+            s.recording.save(path)
+            self._say(f"Recording: {path}")
+        dead = s.player >= 0 and not s.alive(s.player)
+        if dead and self.save_path.exists() and peek_state(self.save_path).get("run_id") == s.run_id:
+            self.save_path.unlink()  # permadeath: the dead hero's save goes too
+
+    def new_run(self, level: Level, seed: int) -> None:
+        """Start a new run on ``level`` (keeps the view, panel closed)."""
+        self._keep_recording()
+        self.session = start_session(level, seed, self.controller, self.spectate)
+        self.params = level.params
+        self._say(f"A new run: level seed {level.seed}. F1: help.")
+
+    def save(self) -> None:
+        """Save the game in progress to the save slot."""
+        s = self.session
+        if s.finished or s.replay_of is not None:
+            self._say("Nothing to save.")
+            return
+        state = {"run_id": s.run_id, "player": s.player, "viewer": s.viewer,
+                 "facing": {str(k): v for k, v in s.facing.items()}, "log": list(s.log)[-50:],
+                 "view": self.mode.value, "spectate": self.spectate,
+                 "controller": self.controller.name, "controller_state": self.controller.get_state()}
+        save_game(self.save_path, s.sim, state, s.recording)
+        self._say(f"Game saved (turn {s.turn}).")
+
+    def load(self) -> None:
+        """Continue the saved game."""
+        try:
+            loaded = load_game(self.save_path)
+        except UserError as exc:
+            self._say(str(exc))
+            return
+        self._keep_recording()
+        self.session = self._restore(loaded)
+        self._say(f"Game loaded (turn {self.session.turn}).")
+
+    def _restore(self, loaded: LoadedGame) -> Session:
+        state = loaded.state
+        self.spectate = bool(state.get("spectate", False))
+        session = _session(loaded.recording.level, loaded.sim, loaded.recording, self.spectate)
+        session.run_id = str(state.get("run_id", session.run_id))
+        session.viewer = int(state.get("viewer", session.viewer))
+        session.facing.update({int(k): int(v) for k, v in state.get("facing", {}).items()})
+        session.log.extend(state.get("log", []))
+        if state.get("controller") == self.controller.name:
+            self.controller.set_state(state.get("controller_state", ""))
+        self.mode = ViewMode(state.get("view", self.mode.value))
+        session.tween.snap(session.targets(), self.now)
+        return session
+
+    def quit(self) -> None:
+        """Leave the game; a game in progress is saved first and its recording kept."""
+        s = self.session
+        if not s.finished and s.replay_of is None and not self.spectate:
+            self.save()
+        self._keep_recording()
+        self.running = False
+
+    def _keep_recording(self) -> None:
+        """Write the recording of a run being left unfinished (finished runs wrote theirs)."""
+        s = self.session
+        if s.turn and s.replay_of is None and not s.finished:
+            s.recording.save(self.recording_path())
+
+    def toggle_panel(self) -> None:
+        """Open or close the designer panel."""
+        if self.panel is None:
+            self.panel = Panel(self.params, self.session.level.seed, self.options.data_dir)
+        else:
+            self.panel = None
+
+    def _panel_command(self, command: Command) -> None:
+        assert self.panel is not None
+        if command is Command.QUIT:
+            self.panel = None
+            return
+        result: PanelResult | None = self.panel.handle(command)
+        if result is not None:
+            self.panel = None
+            self.new_run(result.level, result.level.seed)
+
+    # ------------------------------------------------------------------ time and drawing
+
+    def update(self, dt: float) -> None:
+        """Advance the app clock by ``dt`` seconds (spectators' turns happen here)."""
+        self.now += dt
+        if not self.spectate or self.paused or self.panel is not None or self.session.finished:
+            self._since_step = 0.0
+            return
+        self._since_step += dt
+        interval = 1.0 / SPEEDS[self.speed]
+        if self._since_step >= interval - 1e-9:  # tolerate float sums of fixed steps
+            self._since_step -= interval
+            self.take_turn()
+
+    def title(self) -> str:
+        """The HUD title line."""
+        s = self.session
+        if s.replay_of is not None or self.spectate:
+            what = "replay" if s.replay_of is not None else "watch"
+            state = "paused" if self.paused else f"{SPEEDS[self.speed]:g}/s"
+            return f"{what} {s.sim.agent_names[s.viewer]} {state}"
+        return f"{self.params.name} - seed {s.level.seed}"
+
+    def planned_paths(self) -> tuple[tuple[tuple[int, int], ...], ...]:
+        """Spectators see the routes of NPCs whose controller plans them (none otherwise)."""
+        planner = getattr(self.controller, "planned_paths", None)
+        if planner is None or self.session.player >= 0:
+            return ()
+        floor = int(self.session.sim.world.ag[0, self.session.viewer, FLOOR])
+        return tuple(tuple((int(y), int(x)) for y, x in path) for path in planner(floor).values())
+
+    def draw(self, surface: pygame.Surface | None = None) -> None:
+        """Draw the frame: the view, then the panel, summary or help on top."""
+        surface = surface if surface is not None else self.screen
+        view = self.session.view(self.now, self.omniscient and self.spectate, self.title(), self.planned_paths())
+        help_keys = controls.help_lines(self.context()) if self.help_open else None
+        overlay = self.panel is not None or self.session.finished
+        self.draw_frame(surface, view, self.mode, text=self.text, help_keys=None if overlay else help_keys)
+        if self.panel is not None:
+            self.panel.draw(surface, self.font, self.text)
+        elif self.session.finished:
+            rows = self.session.summary() + ["", "Enter: a new run   F9: load the saved game   Esc: quit"]
+            _draw_text_box(surface, self.font, "The run is over", rows, self.text)
+        if overlay and help_keys is not None:
+            _draw_text_box(surface, self.font, "Keys (F1 or Esc closes)", help_keys, self.text)
+
+    def run(self, frames: int | None = None, headless: bool = False, script: Sequence[int] = (),
+            script_every: int = 12) -> int:
+        """The main loop; ``frames`` limits it (headless runs use a fixed 1/FPS clock).
+
+        ``script`` keys are pressed one every ``script_every`` frames (demos and tests).
+        Returns the number of frames drawn.
+        """
+        clock = pygame.time.Clock()
+        if not headless:
+            pygame.key.set_repeat(300, 120)  # hold a key to keep walking
+        drawn = 0
+        pending = list(script)
+        while self.running and (frames is None or drawn < frames):
+            if pending and drawn % script_every == script_every - 1:
+                self.handle_key(pending.pop(0))
+            for event in pygame.event.get():
+                if event.type == pygame.QUIT:
+                    self.quit()
+                elif event.type == pygame.KEYDOWN:
+                    self.handle_key(event.key, event.mod, event.unicode)
+            dt = 1.0 / FPS if headless else clock.tick(FPS) / 1000.0
+            self.update(dt)
+            self.draw()
+            if not headless:
+                pygame.display.flip()
+            drawn += 1
+        return drawn
+
+
+def screenshot(app: App, path: str | Path) -> None:
+    """Write the current frame as a PNG."""
+    surface = pygame.Surface(app.screen.get_size())
+    app.draw(surface)
+    pygame.image.save(surface, str(path))

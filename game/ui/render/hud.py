@@ -1,0 +1,97 @@
+"""The side panel: title, floor and turn, HP bar, stats, inventory, buff and the message log.
+
+Shapes (panel, bars, item swatches) and text are drawn separately: with ``text=None``
+only the shapes are drawn, so tests can compare frames pixel by pixel without fonts.
+"""
+
+from __future__ import annotations
+
+import pygame
+
+from game.ui.render.palette import PANEL, PANEL_EDGE, dim
+from game.ui.render.sprites import ITEM_COLOUR
+from game.ui.render.text import TextCache
+from game.ui.view import Hud
+
+TITLE_SIZE, TEXT_SIZE, SMALL_SIZE = 24, 20, 18
+LINE = 20  # pixels between text lines
+HP_BAR_H = 16
+TEXT = (225, 220, 210)
+MUTED = (150, 145, 140)
+TITLE = (255, 215, 120)
+BUFF = (120, 200, 255)
+HP_FULL, HP_EMPTY = (50, 190, 60), (110, 25, 30)
+
+
+def draw_panel(surface: pygame.Surface, rect: pygame.Rect) -> None:
+    """The panel's background and its left edge."""
+    surface.fill(PANEL, rect)
+    pygame.draw.line(surface, PANEL_EDGE, rect.topleft, rect.bottomleft, 2)
+
+
+def draw_stats(surface: pygame.Surface, rect: pygame.Rect, hud: Hud, text: TextCache | None) -> None:
+    """Title, floor/turn, HP bar, ATK/DEF/DEX, inventory lines with swatches and the active buff."""
+    x, y = rect.x, rect.y
+    if text:
+        text.draw(surface, hud.title or "Mindcrawl", (x, y), TITLE_SIZE, TITLE)
+        text.draw(surface, f"Floor {hud.floor + 1}/{hud.floors}", (x, y + LINE + 4), TEXT_SIZE, TEXT)
+        text.draw(surface, f"Turn {hud.turn}", (rect.right, y + LINE + 4), TEXT_SIZE, TEXT, anchor="topright")
+    y += 2 * LINE + 10
+    bar = pygame.Rect(x, y, rect.width, HP_BAR_H)
+    pygame.draw.rect(surface, HP_EMPTY, bar)
+    frac = hud.hp / hud.max_hp if hud.max_hp > 0 else 0.0
+    filled = int(round(bar.width * min(max(frac, 0.0), 1.0)))
+    if filled:
+        pygame.draw.rect(surface, HP_FULL, (bar.x, bar.y, filled, bar.height))
+    pygame.draw.rect(surface, PANEL_EDGE, bar, 1)
+    if text:
+        text.draw(surface, f"HP {hud.hp}/{hud.max_hp}", bar.center, SMALL_SIZE, (255, 255, 255), anchor="center")
+        text.draw(surface, f"ATK {hud.atk}   DEF {hud.defense}   DEX {hud.dex}", (x, bar.bottom + 8),
+                  TEXT_SIZE, TEXT)
+    y = bar.bottom + 8 + LINE + 6
+    rows = (("melee", "Melee", hud.melee), ("ranged", "Ranged", hud.ranged), ("potion", "Potion", hud.potion),
+            ("key", "Keys", str(hud.keys) if hud.keys else ""))
+    for kind, name, value in rows:
+        swatch = pygame.Rect(x, y + 3, 10, 10)
+        pygame.draw.rect(surface, ITEM_COLOUR[kind] if value else dim(ITEM_COLOUR[kind], 0.3), swatch)
+        if text:
+            line = f"{name}: {value or '-'}"
+            text.draw(surface, _fit(text, line, SMALL_SIZE, rect.width - 16), (x + 16, y), SMALL_SIZE,
+                      TEXT if value else MUTED)
+        y += LINE
+    if hud.buff:
+        box = pygame.Rect(x, y + 4, rect.width, LINE + 2)
+        pygame.draw.rect(surface, dim(BUFF, 0.35), box)
+        pygame.draw.rect(surface, BUFF, box, 1)
+        if text:
+            text.draw(surface, _fit(text, f"Buff {hud.buff}", SMALL_SIZE, box.width - 8), (box.x + 4, box.y + 4),
+                      SMALL_SIZE, (235, 245, 255))
+
+
+def draw_log(surface: pygame.Surface, rect: pygame.Rect, messages: tuple[str, ...], text: TextCache | None) -> None:
+    """The newest messages that fit in ``rect``, wrapped, newest at the bottom and brightest."""
+    pygame.draw.line(surface, PANEL_EDGE, rect.topleft, rect.topright, 1)
+    if not text or rect.height < 2 * LINE:
+        return
+    text.draw(surface, "Messages", (rect.x, rect.y + 4), SMALL_SIZE, MUTED)
+    room = (rect.height - LINE - 6) // LINE
+    lines: list[tuple[str, int]] = []
+    for age, message in enumerate(reversed(messages)):
+        wrapped = text.wrap(message, SMALL_SIZE, rect.width)
+        if len(lines) + len(wrapped) > room:
+            break  # only whole messages: a cut one would start mid-sentence
+        lines[:0] = [(part, age) for part in wrapped]
+    y = rect.y + LINE + 6
+    for part, age in lines:
+        text.draw(surface, part, (rect.x, y), SMALL_SIZE, dim(TEXT, max(0.45, 1.0 - 0.15 * age)))
+        y += LINE
+
+
+def _fit(text: TextCache, line: str, size: int, width: int) -> str:
+    """``line`` cut with an ellipsis to fit ``width`` pixels."""
+    font = text.font(size)
+    if font.size(line)[0] <= width:
+        return line
+    while line and font.size(line + "...")[0] > width:
+        line = line[:-1]
+    return line + "..."

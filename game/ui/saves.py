@@ -1,0 +1,116 @@
+"""Game save files: the simulator's full state, the app's own state and the recording.
+
+A game save is one zip archive written atomically (:func:`levels.files.atomic_write_bytes`:
+temporary file, fsync, rename), so killing the game during a save leaves the previous
+save intact. It holds three members:
+
+- ``sim.npz``: the simulator's full-state save (:func:`game.saves.save_sim`, RNG
+  included), so a loaded game continues bit-identically;
+- ``state.json``: what the app adds (the player's facing, view, message log, the NPC
+  controller's random state, ...), with the format name and version;
+- ``recording.json``: the run's recording so far, so the finished run's recording
+  covers the turns before the save too.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from game.batch import BatchedSim
+from game.saves import load_sim, save_sim
+from game.ui.recording import Recording, RecordingError
+from levels.errors import UserError
+from levels.files import atomic_write_bytes
+
+FORMAT_NAME = "mindcrawl-game-save"
+FORMAT_VERSION = 1
+_MEMBERS = ("sim.npz", "state.json", "recording.json")
+
+
+class GameSaveError(UserError, ValueError):
+    """A game save that cannot be loaded (missing, truncated, foreign or incompatible)."""
+
+
+@dataclass
+class LoadedGame:
+    """What :func:`load_game` returns."""
+
+    sim: BatchedSim
+    state: dict[str, Any]
+    recording: Recording
+
+
+def _sim_bytes(sim: BatchedSim) -> bytes:
+    """The simulator's own save format, as bytes (it only writes to paths)."""
+    with tempfile.TemporaryDirectory(prefix="mindcrawl-save-") as tmp:
+        path = Path(tmp) / "sim.npz"
+        save_sim(sim, path)
+        return path.read_bytes()
+
+
+def save_game(path: str | Path, sim: BatchedSim, state: dict[str, Any], recording: Recording) -> None:
+    """Write a game save to ``path`` atomically (see the module docstring)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("sim.npz", _sim_bytes(sim))
+        archive.writestr("state.json", json.dumps({"format": FORMAT_NAME, "version": FORMAT_VERSION,
+                                                   **state}))
+        archive.writestr("recording.json", json.dumps(recording.to_dict(), separators=(",", ":")))
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+def load_game(path: str | Path) -> LoadedGame:
+    """Read a game save written by :func:`save_game`; errors name the file and the reason."""
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise GameSaveError(f"{path}: no saved game") from None
+    except OSError as exc:
+        raise GameSaveError(f"{path}: cannot read ({exc})") from None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            missing = [m for m in _MEMBERS if m not in names]
+            if missing:
+                raise GameSaveError(f"{path}: not a Mindcrawl game save (no {missing[0]})")
+            members = {name: archive.read(name) for name in _MEMBERS}
+    except (zipfile.BadZipFile, EOFError) as exc:
+        raise GameSaveError(f"{path}: not a Mindcrawl game save or truncated ({exc})") from None
+    try:
+        state = json.loads(members["state.json"])
+        rec_data = json.loads(members["recording.json"])
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise GameSaveError(f"{path}: corrupt save ({exc})") from None
+    if not isinstance(state, dict) or state.get("format") != FORMAT_NAME:
+        raise GameSaveError(f"{path}: not a Mindcrawl game save")
+    if state.get("version") != FORMAT_VERSION:
+        raise GameSaveError(f"{path}: save version {state.get('version')!r} is not supported "
+                            f"(this Mindcrawl reads {FORMAT_VERSION})")
+    try:
+        recording = Recording.from_dict(rec_data, str(path))
+    except RecordingError as exc:
+        raise GameSaveError(str(exc)) from None
+    with tempfile.TemporaryDirectory(prefix="mindcrawl-load-") as tmp:
+        sim_path = Path(tmp) / "sim.npz"
+        sim_path.write_bytes(members["sim.npz"])
+        try:
+            sim = load_sim(sim_path, threads=1)
+        except UserError as exc:
+            raise GameSaveError(f"{path}: {str(exc).replace(str(sim_path) + ': ', '')}") from None
+    return LoadedGame(sim, state, recording)
+
+
+def peek_state(path: str | Path) -> dict[str, Any]:
+    """The app state of a game save without rebuilding the simulator ({} if unreadable)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            state = json.loads(archive.read("state.json"))
+    except (OSError, KeyError, zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError):
+        return {}
+    return state if isinstance(state, dict) else {}

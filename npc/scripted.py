@@ -1,0 +1,265 @@
+"""A scripted NPC that acts from the same observations a learned policy gets.
+
+Priorities, per agent and turn (first that applies):
+
+1. Forced to wait (only "wait" legal): wait.
+2. HP below ``drink_below`` of max and carrying a healing potion: drink. Carrying a pure
+   buff potion with an enemy adjacent and no active buff: drink.
+3. A shot is legal (the mask only allows shots at an enemy in line and reach): shoot.
+4. An enemy adjacent: melee it.
+5. Otherwise walk one step of a breadth-first shortest path over the tiles it knows
+   (the egocentric patch; unknown tiles are not entered) towards, in order: a visible
+   item better than what it carries when no enemy is nearer; the nearest visible enemy;
+   the nearest frontier (a known walkable tile next to an unknown one); visible stairs
+   down (taking them when standing on them). Targets beyond the patch are approached
+   through the reachable patch cell nearest to them. Closed doors on the path are
+   opened with interact.
+
+Acting from observations (not the state) keeps it behind the same interface as a
+learned policy (``actions = policy(obs)``) and makes it blind exactly where a learned
+NPC is blind. The kernel runs over any number of agents at once (numba, one pass).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from game.actions import DIRECTIONS, INTERACT, MOVE_FIRST, SHOOT_FIRST, USE_POTION
+from game.rng import next_u64
+from game.spec import ENTITY_FEATURES, PATCH, PATCH_RADIUS, POS_SCALE, SELF_FEATURES
+from levels.tiles import WALKABLE, Tile
+
+_E = {name: i for i, (name, _) in enumerate(ENTITY_FEATURES)}
+_S = {name: i for i, (name, _) in enumerate(SELF_FEATURES)}
+E_MELEE, E_RANGED, E_POTION = _E["is_melee"], _E["is_ranged"], _E["is_potion"]
+E_ENEMY, E_STAIRS_DOWN = _E["enemy"], _E["is_stairs_down"]
+E_MELEE_MIN, E_RANGED_MIN, E_HEAL = _E["melee_min"], _E["ranged_min"], _E["heal"]
+E_PTURNS, E_DY, E_DX = _E["potion_turns"], _E["dy"], _E["dx"]
+S_HP, S_BUFF_TURNS, S_HAS_MELEE, S_MELEE_MIN = (_S["hp_frac"], _S["buff_turns"], _S["has_melee"],
+                                                _S["melee_min"])
+S_HAS_RANGED, S_RANGED_MIN, S_HAS_POTION, S_HEAL = (_S["has_ranged"], _S["ranged_min"],
+                                                    _S["has_potion"], _S["heal"])
+S_PTURNS, S_ON_STAIRS = _S["potion_turns"], _S["on_stairs"]
+
+# Patch codes (1 + Tile) the path search may cross; closed doors cost an interact.
+_PASS = np.zeros(16, np.uint8)
+for _t in range(len(Tile)):
+    if WALKABLE[_t] and _t != Tile.LAVA:
+        _PASS[_t + 1] = 1
+_CLOSED = Tile.DOOR_CLOSED + 1
+_PASS[_CLOSED] = 1
+_OCC_ALLY, _OCC_ENEMY = 2, 3
+
+
+@njit(cache=True)
+def _bfs(patch: np.ndarray, dist: np.ndarray, parent: np.ndarray, queue: np.ndarray) -> None:
+    """Shortest paths (8-connected) from the patch centre over passable known tiles."""
+    R = PATCH_RADIUS
+    dist[:, :] = -1
+    dist[R, R] = 0
+    queue[0] = R * PATCH + R
+    head, tail = 0, 1
+    while head < tail:
+        cur = queue[head]
+        head += 1
+        cy, cx = cur // PATCH, cur % PATCH
+        for d in range(8):
+            ny = cy + DIRECTIONS[d, 0]
+            nx = cx + DIRECTIONS[d, 1]
+            if ny < 0 or ny >= PATCH or nx < 0 or nx >= PATCH or dist[ny, nx] >= 0:
+                continue
+            code = patch[ny, nx, 0]
+            if _PASS[code] == 0 or patch[ny, nx, 3] == _OCC_ALLY:
+                continue
+            if d % 2 == 1 and (_PASS[patch[ny, cx, 0]] == 0 and _PASS[patch[cy, nx, 0]] == 0):
+                continue
+            dist[ny, nx] = dist[cy, cx] + 1
+            parent[ny, nx] = cur
+            if patch[ny, nx, 3] != _OCC_ENEMY and code != _CLOSED:
+                queue[tail] = ny * PATCH + nx
+                tail += 1
+
+
+@njit(cache=True)
+def _step_towards(patch, mask, dist, parent, ty: int, tx: int) -> int:
+    """The action that starts the shortest known path to patch-relative target (ty, tx)."""
+    R = PATCH_RADIUS
+    gy, gx, best_d, best_len = -1, -1, 1 << 30, 1 << 30
+    for y in range(PATCH):
+        for x in range(PATCH):
+            if dist[y, x] <= 0:
+                continue
+            d = max(abs(y - R - ty), abs(x - R - tx))
+            if d < best_d or (d == best_d and dist[y, x] < best_len):
+                gy, gx, best_d, best_len = y, x, d, dist[y, x]
+    if gy >= 0:
+        while dist[gy, gx] > 1:
+            p = parent[gy, gx]
+            gy, gx = p // PATCH, p % PATCH
+        for d in range(8):
+            if DIRECTIONS[d, 0] == gy - R and DIRECTIONS[d, 1] == gx - R:
+                if mask[MOVE_FIRST + d]:
+                    return MOVE_FIRST + d
+                if patch[gy, gx, 0] == _CLOSED and mask[INTERACT]:
+                    return INTERACT
+    # No known path: the legal move that gets closest.
+    best, best_d = 0, max(abs(ty), abs(tx))
+    for d in range(8):
+        if mask[MOVE_FIRST + d]:
+            nd = max(abs(ty - DIRECTIONS[d, 0]), abs(tx - DIRECTIONS[d, 1]))
+            if nd < best_d:
+                best, best_d = MOVE_FIRST + d, nd
+    return best
+
+
+@njit(cache=True)
+def scripted_actions(patch: np.ndarray, entities: np.ndarray, entity_mask: np.ndarray,
+                     self_vec: np.ndarray, action_mask: np.ndarray, drink_below: float,
+                     out: np.ndarray) -> None:
+    """Fill ``out[n]`` with the scripted action of each of N observations."""
+    dist = np.empty((PATCH, PATCH), np.int32)
+    parent = np.empty((PATCH, PATCH), np.int32)
+    queue = np.empty(PATCH * PATCH, np.int32)
+    R = PATCH_RADIUS
+    for n in range(out.shape[0]):
+        m = action_mask[n]
+        s = self_vec[n]
+        out[n] = 0
+        legal = 0
+        for k in range(1, m.shape[0]):
+            legal += m[k]
+        if legal == 0:
+            continue
+        # Nearest enemy, best loot, nearest stairs down.
+        enemy, ey, ex, edist = -1, 0, 0, 1 << 30
+        loot, ly, lx, ldist = -1, 0, 0, 1 << 30
+        stairs, sy, sx = -1, 0, 0
+        for k in range(entities.shape[1]):
+            if entity_mask[n, k] == 0:
+                continue
+            e = entities[n, k]
+            ty = int(round(e[E_DY] * POS_SCALE))
+            tx = int(round(e[E_DX] * POS_SCALE))
+            d = max(abs(ty), abs(tx))
+            if e[E_ENEMY] > 0 and d < edist:
+                enemy, ey, ex, edist = k, ty, tx, d
+            better = False
+            if e[E_MELEE] > 0:
+                better = s[S_HAS_MELEE] == 0 or (e[E_MELEE_MIN] + e[E_MELEE_MIN + 1]
+                                                 > s[S_MELEE_MIN] + s[S_MELEE_MIN + 1])
+            elif e[E_RANGED] > 0:
+                better = s[S_HAS_RANGED] == 0 or (e[E_RANGED_MIN] + e[E_RANGED_MIN + 1]
+                                                  > s[S_RANGED_MIN] + s[S_RANGED_MIN + 1])
+            elif e[E_POTION] > 0:
+                better = s[S_HAS_POTION] == 0 and (e[E_HEAL] > 0 or e[E_PTURNS] > 0)
+            if better and d < ldist:
+                loot, ly, lx, ldist = k, ty, tx, d
+            if e[E_STAIRS_DOWN] > 0 and stairs < 0:
+                stairs, sy, sx = k, ty, tx
+        if m[USE_POTION]:
+            if s[S_HP] < drink_below and s[S_HEAL] > 0:
+                out[n] = USE_POTION
+                continue
+            if s[S_HEAL] <= 0 and s[S_PTURNS] > 0 and s[S_BUFF_TURNS] == 0 and edist == 1:
+                out[n] = USE_POTION
+                continue
+        shot = -1
+        for d in range(8):
+            if m[SHOOT_FIRST + d]:
+                shot = SHOOT_FIRST + d
+                break
+        if shot >= 0:
+            out[n] = shot
+            continue
+        if edist == 1:
+            for d in range(8):
+                if DIRECTIONS[d, 0] == ey and DIRECTIONS[d, 1] == ex and m[MOVE_FIRST + d]:
+                    out[n] = MOVE_FIRST + d
+            if out[n] != 0:
+                continue
+        _bfs(patch[n], dist, parent, queue)
+        if loot >= 0 and ldist < edist:
+            out[n] = _step_towards(patch[n], m, dist, parent, ly, lx)
+            continue
+        if enemy >= 0:
+            out[n] = _step_towards(patch[n], m, dist, parent, ey, ex)
+            continue
+        # Explore: nearest known passable cell next to an unknown one.
+        fy, fx, fbest = 0, 0, 1 << 30
+        for y in range(PATCH):
+            for x in range(PATCH):
+                if dist[y, x] <= 0 or patch[n, y, x, 3] != 0:
+                    continue
+                frontier = False
+                for d in range(8):
+                    ny = y + DIRECTIONS[d, 0]
+                    nx = x + DIRECTIONS[d, 1]
+                    if 0 <= ny < PATCH and 0 <= nx < PATCH and patch[n, ny, nx, 0] == 0:
+                        frontier = True
+                if frontier and dist[y, x] < fbest:
+                    fy, fx, fbest = y - R, x - R, dist[y, x]
+        if fbest < (1 << 30):
+            out[n] = _step_towards(patch[n], m, dist, parent, fy, fx)
+        elif s[S_ON_STAIRS] > 0 and m[INTERACT]:
+            out[n] = INTERACT
+        elif stairs >= 0:
+            out[n] = _step_towards(patch[n], m, dist, parent, sy, sx)
+
+
+class ScriptedPolicy:
+    """``policy(obs) -> actions`` for observations with any leading dimensions.
+
+    ``obs`` is a dict as in :mod:`game.spec` (e.g. the batched ``[B, A, ...]`` arrays of
+    :class:`game.batch.BatchedSim`); the result has the leading shape with int64 actions.
+    """
+
+    def __init__(self, drink_below: float = 0.5) -> None:
+        self.drink_below = drink_below
+
+    def __call__(self, obs: dict[str, np.ndarray]) -> np.ndarray:
+        """Scripted actions for every observation in ``obs``."""
+        lead = obs["self"].shape[:-1]
+        n = int(np.prod(lead))
+
+        def flat(key: str) -> np.ndarray:
+            value = obs[key]
+            return np.ascontiguousarray(value.reshape((n,) + value.shape[len(lead):]))
+
+        out = np.zeros(n, np.int64)
+        scripted_actions(flat("patch"), flat("entities"), flat("entity_mask"), flat("self"),
+                         flat("action_mask"), float(self.drink_below), out)
+        return out.reshape(lead)
+
+
+@njit(cache=True)
+def _sample_legal(mask: np.ndarray, state: np.ndarray, out: np.ndarray) -> None:
+    """Uniform legal action per row of ``mask`` [N, actions]; ``state`` is a uint64 RNG."""
+    for n in range(mask.shape[0]):
+        count = 0
+        for k in range(mask.shape[1]):
+            count += mask[n, k]
+        pick = np.int64(next_u64(state, 0) % np.uint64(max(count, 1)))
+        out[n] = 0
+        for k in range(mask.shape[1]):
+            if mask[n, k]:
+                if pick == 0:
+                    out[n] = k
+                    break
+                pick -= 1
+
+
+def random_legal_actions(action_mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A uniformly random legal action for every mask row (any leading dimensions).
+
+    Seeded from ``rng`` (one draw per call), so a seeded generator replays exactly.
+    """
+    lead = action_mask.shape[:-1]
+    flat = np.ascontiguousarray(action_mask.reshape(-1, action_mask.shape[-1]))
+    state = rng.integers(0, 2**63, size=1, dtype=np.int64).astype(np.uint64)
+    out = np.empty(flat.shape[0], np.int64)
+    _sample_legal(flat, state, out)
+    return out.reshape(lead)
+
+
+__all__ = ["ScriptedPolicy", "random_legal_actions", "scripted_actions"]
