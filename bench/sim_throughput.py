@@ -19,6 +19,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -81,10 +82,10 @@ def cold_compile_seconds() -> float:
             "s=BatchedSim('arena', 2, seed=0, pool_size=2); o=s.reset();"
             "s.step(random_legal_actions(o['action_mask'], np.random.default_rng(0)));"
             "print(time.perf_counter()-t)")
-    with_cache = dict(os.environ, NUMBA_CACHE_DIR=f"/tmp/mindcrawl-cold-{os.getpid()}")
     root = Path(__file__).resolve().parents[1]
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env=with_cache, cwd=root).stdout
+    with tempfile.TemporaryDirectory(prefix="mindcrawl-cold-") as cache:
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                             env=dict(os.environ, NUMBA_CACHE_DIR=cache), cwd=root).stdout
     return float(out.strip().splitlines()[-1])
 
 
