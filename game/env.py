@@ -25,14 +25,12 @@ from pettingzoo.utils import parallel_to_aec, wrappers
 
 from game.actions import CORE_ACTIONS
 from game.batch import BatchedSim
-from game.render import ansi_frame, rgb_frame
+from game.render import RENDER_FPS, RENDER_MODES, EnvRenderer, rgb_frame
 from game.spec import observation_space
 from game.state import ALIVE
 from levels.errors import UserError
 from levels.level import Level
 from levels.params import LevelParams
-
-RENDER_MODES = ("human", "rgb_array", "ansi")
 
 
 def agent_obs(obs: dict[str, np.ndarray], b: int, a: int) -> dict[str, np.ndarray]:
@@ -54,15 +52,13 @@ class MindcrawlParallelEnv(ParallelEnv):
     """
 
     metadata = {"render_modes": list(RENDER_MODES), "name": "mindcrawl_v0",
-                "is_parallelizable": True, "render_fps": 8}
+                "is_parallelizable": True, "render_fps": RENDER_FPS}
 
     def __init__(self, params: str | Path | LevelParams = "arena", seed: int | None = None,
                  max_cycles: int | None = None, render_mode: str | None = None,
                  pool_size: int = 16, levels: list[Level] | None = None,
                  num_actions: int = CORE_ACTIONS) -> None:
-        if render_mode is not None and render_mode not in RENDER_MODES:
-            raise UserError(f"render_mode must be one of {', '.join(RENDER_MODES)} or None, "
-                            f"got {render_mode!r}")
+        self._renderer = EnvRenderer(render_mode)
         self.render_mode = render_mode
         self.sim = BatchedSim(params, 1, seed, pool_size=pool_size, levels=levels,
                               max_turns=max_cycles, num_actions=num_actions, threads=1)
@@ -73,7 +69,6 @@ class MindcrawlParallelEnv(ParallelEnv):
         self.observation_spaces = dict.fromkeys(self.possible_agents, obs_space)
         self.action_spaces = dict.fromkeys(self.possible_agents, act_space)
         self.agents: list[str] = []
-        self._viewer: Any = None
         self._obs: dict[str, np.ndarray] | None = None
 
     def observation_space(self, agent: str) -> gym.spaces.Dict:
@@ -126,26 +121,11 @@ class MindcrawlParallelEnv(ParallelEnv):
 
     def render(self) -> np.ndarray | str | None:
         """Draw the world as the ``render_mode`` asks."""
-        if self.render_mode is None:
-            gym.logger.warn("render() called without a render_mode")
-            return None
-        if self.render_mode == "ansi":
-            return ansi_frame(self.sim.world, self.sim.agent_names)
-        frame = rgb_frame(self.sim.world)
-        if self.render_mode == "rgb_array":
-            return frame
-        if self._viewer is None:
-            from game.ui.viewer import Viewer
-
-            self._viewer = Viewer(fps=self.metadata["render_fps"])
-        self._viewer.show(frame)
-        return None
+        return self._renderer.render(self.sim.world, self.sim.agent_names)
 
     def close(self) -> None:
         """Release the viewer window, if any."""
-        if self._viewer is not None:
-            self._viewer.close()
-            self._viewer = None
+        self._renderer.close()
 
     def state(self) -> np.ndarray:
         """A global view: the rgb frame of the world."""

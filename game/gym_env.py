@@ -21,7 +21,7 @@ import numpy as np
 
 from game.actions import CORE_ACTIONS
 from game.batch import BatchedSim
-from game.render import ansi_frame, rgb_frame
+from game.render import RENDER_FPS, RENDER_MODES, EnvRenderer
 from game.spec import observation_space
 from game.state import PRESENT
 from levels.errors import UserError
@@ -34,16 +34,14 @@ Policy = Callable[[dict[str, np.ndarray]], np.ndarray]
 class MindcrawlGymEnv(gym.Env):
     """Mindcrawl for one learning agent (a view of a one-world BatchedSim)."""
 
-    metadata = {"render_modes": ["human", "rgb_array", "ansi"], "render_fps": 8}
+    metadata = {"render_modes": list(RENDER_MODES), "render_fps": RENDER_FPS}
 
     def __init__(self, params: str | Path | LevelParams = "arena", seed: int | None = None,
                  max_cycles: int | None = None, render_mode: str | None = None,
                  agent: str | None = None, opponent: Policy | None = None,
                  pool_size: int = 16, levels: list[Level] | None = None,
                  num_actions: int = CORE_ACTIONS) -> None:
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise UserError(f"render_mode must be one of human, rgb_array, ansi or None, "
-                            f"got {render_mode!r}")
+        self._renderer = EnvRenderer(render_mode)
         self.render_mode = render_mode
         self.sim = BatchedSim(params, 1, seed, pool_size=pool_size, levels=levels,
                               max_turns=max_cycles, num_actions=num_actions, threads=1)
@@ -63,7 +61,6 @@ class MindcrawlGymEnv(gym.Env):
         self.observation_space = observation_space(self.sim.num_actions)
         self.action_space = gym.spaces.Discrete(self.sim.num_actions)
         self._obs: dict[str, np.ndarray] = {}
-        self._viewer: Any = None
 
     def _mine(self) -> dict[str, np.ndarray]:
         return {k: v[0, self.slot].copy() for k, v in self._obs.items()}
@@ -98,22 +95,8 @@ class MindcrawlGymEnv(gym.Env):
 
     def render(self) -> np.ndarray | str | None:
         """Draw the world as the ``render_mode`` asks."""
-        if self.render_mode == "ansi":
-            return ansi_frame(self.sim.world, self.sim.agent_names)
-        if self.render_mode is None:
-            return None
-        frame = rgb_frame(self.sim.world)
-        if self.render_mode == "rgb_array":
-            return frame
-        if self._viewer is None:
-            from game.ui.viewer import Viewer
-
-            self._viewer = Viewer(fps=self.metadata["render_fps"])
-        self._viewer.show(frame)
-        return None
+        return self._renderer.render(self.sim.world, self.sim.agent_names)
 
     def close(self) -> None:
         """Release the viewer window, if any."""
-        if self._viewer is not None:
-            self._viewer.close()
-            self._viewer = None
+        self._renderer.close()

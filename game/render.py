@@ -7,6 +7,9 @@ colour. ``ansi_frame`` is the same picture as text.
 
 from __future__ import annotations
 
+from typing import Any
+
+import gymnasium as gym
 import numpy as np
 
 from game.state import (
@@ -25,6 +28,7 @@ from game.state import (
     X,
     Y,
 )
+from levels.errors import UserError
 from levels.tiles import TILE_CHARS, Tile
 
 CELL = 8  # pixels per cell
@@ -92,3 +96,44 @@ def ansi_frame(world: World, names: tuple[str, ...], b: int = 0) -> str:
             status.append(f"{names[a]}: hp {ag[HP]}/{ag[MAX_HP]} at {ag[FLOOR]},{ag[Y]},{ag[X]}")
     turn = int(world.wi[b, 0])
     return "\n".join(["".join(r) for r in rows] + [f"turn {turn}"] + status)
+
+
+RENDER_MODES = ("human", "rgb_array", "ansi")
+RENDER_FPS = 8
+
+
+class EnvRenderer:
+    """The render modes the environment views share, for world 0 of a simulator.
+
+    ``rgb_array`` returns a top-down image, ``ansi`` a text frame, ``human`` shows the
+    image in a pygame window (:mod:`game.ui.viewer`, imported only then).
+    """
+
+    def __init__(self, mode: str | None) -> None:
+        if mode is not None and mode not in RENDER_MODES:
+            raise UserError(f"render_mode must be one of {', '.join(RENDER_MODES)} or None, got {mode!r}")
+        self.mode = mode
+        self._viewer: Any = None
+
+    def render(self, world: World, names: tuple[str, ...]) -> np.ndarray | str | None:
+        """Draw world 0 as the mode asks (None, with a warning, when there is no mode)."""
+        if self.mode is None:
+            gym.logger.warn("render() called without a render_mode")
+            return None
+        if self.mode == "ansi":
+            return ansi_frame(world, names)
+        frame = rgb_frame(world)
+        if self.mode == "rgb_array":
+            return frame
+        if self._viewer is None:
+            from game.ui.viewer import Viewer
+
+            self._viewer = Viewer(fps=RENDER_FPS)
+        self._viewer.show(frame)
+        return None
+
+    def close(self) -> None:
+        """Release the viewer window, if any."""
+        if self._viewer is not None:
+            self._viewer.close()
+            self._viewer = None

@@ -15,30 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from game.ui.view import ViewMode
+from levels.cli import positive_int, seed_value
 from levels.errors import UserError
 from levels.params import DEFAULT_PRESET, load_params, load_preset, preset_names
 
 DEFAULT_HEADLESS_FRAMES = 60
 GIF_SIZE = (640, 400)
-
-
-def _seed(text: str) -> int:
-    """argparse type: a non-negative integer."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {value}")
-    return value
-
-
-def _positive(text: str) -> int:
-    """argparse type: an integer of at least 1."""
-    value = _seed(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("expected an integer of at least 1")
-    return value
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -59,7 +41,7 @@ def _add_display_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--size", type=_size, default=None, metavar="WxH", help="window size (default: 960x600)")
     p.add_argument("--headless", action="store_true",
                    help="no window: draw --frames frames off-screen on a fixed clock (demos, CI)")
-    p.add_argument("--frames", type=_positive, default=None, metavar="N",
+    p.add_argument("--frames", type=positive_int, default=None, metavar="N",
                    help=f"frames to run (default with --headless: {DEFAULT_HEADLESS_FRAMES})")
     p.add_argument("--screenshot", metavar="OUT.png", help="write the last frame as a PNG")
     p.add_argument("--keys", metavar="K1,K2,...",
@@ -75,7 +57,7 @@ def add_parser(subparsers: Any) -> None:
     source.add_argument("--params", metavar="FILE", help="level parameter TOML file")
     source.add_argument("--preset", metavar="NAME",
                         help=f"shipped level preset (default: {DEFAULT_PRESET}; presets: {', '.join(preset_names())})")
-    p.add_argument("--seed", type=_seed, default=None, help="level seed (default: random; 0 with --headless)")
+    p.add_argument("--seed", type=seed_value, default=None, help="level seed (default: random; 0 with --headless)")
     p.add_argument("--checkpoint", metavar="FILE", type=Path,
                    help="NPC policy checkpoint (default: the shipped one, else the scripted NPC)")
     p.add_argument("--spectate", action="store_true",
@@ -91,7 +73,7 @@ def add_parser(subparsers: Any) -> None:
         description="Replay a run recorded by `play` bit-identically, in a window or to an animated GIF.")
     r.add_argument("file", metavar="FILE", type=Path, help="a recording (.json) written by play")
     r.add_argument("--gif", metavar="OUT", help="write an animated GIF (one frame per turn) instead")
-    r.add_argument("--frame-ms", type=_positive, default=150, help="GIF frame duration (default: 150 ms)")
+    r.add_argument("--frame-ms", type=positive_int, default=150, help="GIF frame duration (default: 150 ms)")
     _add_display_options(r)
     r.set_defaults(run=cmd_replay)
 
