@@ -25,10 +25,12 @@ def _command_groups() -> list[Callable[[Any], None]]:
     import game.ui.cli
     import levels.cli
     import search.cli
+    import training.cli
 
     return [
         game.ui.cli.add_parser,  # play, replay
         levels.cli.add_parser,
+        training.cli.add_parser,  # train, eval
         search.cli.add_parser,  # nav-bench
     ]
 

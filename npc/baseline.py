@@ -1,0 +1,102 @@
+"""IdBaseline: the 2019 DeepCrawl baseline that sees items by *id* (for comparison only).
+
+Each patch cell becomes one categorical code: the remembered tile, overridden by an
+occupant (self, ally, enemy) or by the id of the item lying there. Codes go through an
+embedding, two 3x3 convs and an MLP together with the agent's stats (no LSTM, no
+previous action). Because an item is an id, an item whose attributes a designer
+changes keeps its id and an item of a new kind is an unseen token: exactly the
+weakness the attribute-based networks remove.
+
+Item ids come from the optional observation key ``entity_kind`` (int ``[K]``, 0 for
+none; a loot-kind index + 1). The simulation does not provide it yet; until it does,
+the id is a hash of the item's category and attribute values into ``item_ids``
+buckets, which is what an id is for fixed-attribute loot (DeepCrawl's items).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import torch
+import torch.nn.functional as F  # noqa: N812 (the torch convention)
+from torch import nn
+
+from game.spec import ENTITY_FEATURES, OCC_ALLY, OCC_ENEMY, OCC_SELF, PATCH, SELF_DIM
+from npc.policy import KNOWN_CODES, PolicyNet, entity_offsets, patch_cell_index
+
+_ITEM_FLAGS = ("is_melee", "is_ranged", "is_potion", "is_key")
+_HASHED = _ITEM_FLAGS + ("melee_min", "melee_max", "ranged_min", "ranged_max", "reach", "heal",
+                         "potion_atk", "potion_def", "potion_turns")
+_COLUMN = {name: i for i, (name, _) in enumerate(ENTITY_FEATURES)}
+# Occupant codes follow the tile codes; item ids follow the occupants.
+_OCCUPANT_BASE = KNOWN_CODES
+_ITEM_BASE = KNOWN_CODES + 3
+
+
+def item_ids(entities: torch.Tensor, buckets: int) -> torch.Tensor:
+    """Hash of each item token's category and attributes into ``1..buckets-1`` (0: not an item)."""
+    cols = torch.tensor([_COLUMN[n] for n in _HASHED])
+    quantised = torch.round(entities.index_select(-1, cols) * 20).long()
+    primes = torch.tensor([1000003 ** i % 2147483647 for i in range(1, len(_HASHED) + 1)])
+    h = (quantised * primes).sum(-1).remainder(buckets - 1) + 1
+    flags = torch.tensor([_COLUMN[n] for n in _ITEM_FLAGS])
+    is_item = entities.index_select(-1, flags).sum(-1) > 0
+    return torch.where(is_item, h, torch.zeros_like(h))
+
+
+class IdBaseline(PolicyNet):
+    """Categorical cell codes with item ids -> embedding -> convs -> MLP."""
+
+    arch = "baseline"
+
+    def __init__(self, num_actions: int, item_ids: int = 32, embed: int = 32, conv1: int = 32,
+                 conv2: int = 64, hidden: int = 256) -> None:
+        super().__init__(num_actions, {"item_ids": item_ids, "embed": embed, "conv1": conv1,
+                                       "conv2": conv2, "hidden": hidden})
+        self.item_buckets = item_ids
+        self.codes = nn.Embedding(_ITEM_BASE + item_ids, embed)
+        self.visible = nn.Embedding(2, embed)
+        self.conv1 = nn.Conv2d(embed, conv1, 3, padding=1)
+        self.conv2 = nn.Conv2d(conv1, conv2, 3, stride=2, padding=1)
+        side = (PATCH + 1) // 2
+        self.stats = nn.Linear(SELF_DIM, hidden)
+        self.fc = nn.Linear(conv2 * side * side + hidden, hidden)
+        self.policy_head = nn.Linear(hidden, num_actions)
+        self.value_head = nn.Linear(hidden, 1)
+        nn.init.normal_(self.policy_head.weight, std=0.01)
+        nn.init.zeros_(self.policy_head.bias)
+
+    def cell_codes(self, obs: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        """Categorical code of every patch cell, ``[N, P*P]``."""
+        patch = obs["patch"].long()
+        N = patch.shape[0]
+        codes = patch[..., 0].clamp(0, KNOWN_CODES - 1).reshape(N, -1).clone()
+        occupant = patch[..., 3].reshape(N, -1)
+        for occ, offset in ((OCC_SELF, 0), (OCC_ALLY, 1), (OCC_ENEMY, 2)):
+            codes[occupant == occ] = _OCCUPANT_BASE + offset
+        entities = obs["entities"].float()
+        if "entity_kind" in obs:
+            ids = obs["entity_kind"].long().clamp(0, self.item_buckets - 1)
+        else:
+            ids = item_ids(entities, self.item_buckets)
+        dy, dx = entity_offsets(entities)
+        index, inside = patch_cell_index(dy, dx)
+        keep = obs["entity_mask"].bool() & inside & (ids > 0)
+        # Cells holding an agent keep the agent code (agents are drawn over items).
+        keep &= codes.gather(1, index) < _OCCUPANT_BASE
+        # Entries that must not write go to a spare last column, dropped afterwards.
+        spare = torch.full_like(index, PATCH * PATCH)
+        padded = torch.cat([codes, torch.zeros(N, 1, dtype=codes.dtype)], dim=1)
+        padded = padded.scatter(1, torch.where(keep, index, spare), _ITEM_BASE + ids)
+        return padded[:, :-1]
+
+    def forward(self, obs: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Unmasked logits ``[N, num_actions]`` and values ``[N]``."""
+        N = obs["patch"].shape[0]
+        visible = obs["patch"][..., 1].long().clamp(0, 1).reshape(N, -1)
+        x = self.codes(self.cell_codes(obs)) + self.visible(visible)
+        x = x.transpose(1, 2).reshape(N, -1, PATCH, PATCH)
+        x = F.relu(self.conv2(F.relu(self.conv1(x)))).flatten(1)
+        s = F.relu(self.stats(obs["self"].float()))
+        h = F.relu(self.fc(torch.cat([x, s], dim=1)))
+        return self.policy_head(h), self.value_head(h).squeeze(-1)

@@ -1,0 +1,234 @@
+"""The one policy interface every NPC controller implements, and masked action sampling.
+
+A policy maps a batch of observations (the :mod:`game.spec` dict, flattened to a
+leading dimension ``N``) to actions, their log-probabilities and value estimates::
+
+    result = policy.act(obs, deterministic=False, generator=torch.Generator().manual_seed(0))
+    result.actions  # int64 [N]
+
+Learned networks subclass :class:`PolicyNet` (a ``torch.nn.Module`` whose ``forward``
+returns raw logits and values); :class:`ScriptedPolicy` puts a rule-based NPC behind
+the same interface. Masking is done here, once, for every network: an illegal action
+gets probability exactly 0 and can never be sampled or chosen deterministically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol
+
+import numpy as np
+import torch
+import torch.nn.functional as F  # noqa: N812 (the torch convention)
+from torch import nn
+
+from game.actions import WAIT
+from game.spec import (
+    ENTITY_DIM,
+    ENTITY_FEATURES,
+    OCC_ITEM,
+    OFF_MAP,
+    PATCH,
+    PATCH_RADIUS,
+    POS_SCALE,
+)
+
+#: Observation keys every network reads (``entity_kind`` is optional, for the baseline).
+OBS_KEYS = ("patch", "entities", "entity_mask", "self", "action_mask")
+
+
+@dataclass
+class ActResult:
+    """Actions for a batch of ``N`` agents, with their log-probabilities and values."""
+
+    actions: torch.Tensor  # int64 [N]
+    log_probs: torch.Tensor  # float32 [N]
+    values: torch.Tensor  # float32 [N]
+
+
+class Policy(Protocol):
+    """Anything that can act for a batch of agents."""
+
+    def act(self, obs: Mapping[str, Any], deterministic: bool = False,
+            generator: torch.Generator | None = None) -> ActResult:
+        """Actions for a batch of observations (leading dimension ``N``)."""
+        ...
+
+
+def to_tensors(obs: Mapping[str, Any], device: str | torch.device = "cpu") -> dict[str, torch.Tensor]:
+    """Observation arrays (numpy or torch, leading dims flattened by the caller) as tensors."""
+    out = {}
+    for key, value in obs.items():
+        out[key] = value if isinstance(value, torch.Tensor) else torch.from_numpy(np.asarray(value))
+        out[key] = out[key].to(device)
+    return out
+
+
+def legal_mask(action_mask: torch.Tensor) -> torch.Tensor:
+    """Boolean legality ``[N, num_actions]``; a row with no legal action allows only WAIT.
+
+    The simulator always marks WAIT legal; the fallback only guards hand-made inputs so
+    that sampling is always defined.
+    """
+    legal = action_mask.bool()
+    empty = ~legal.any(dim=-1)
+    if bool(empty.any()):
+        legal = legal.clone()
+        legal[empty, WAIT] = True
+    return legal
+
+
+def masked_log_probs(logits: torch.Tensor, legal: torch.Tensor) -> torch.Tensor:
+    """Log-softmax over legal actions only; illegal actions get ``-inf``."""
+    return torch.log_softmax(logits.masked_fill(~legal, float("-inf")), dim=-1)
+
+
+def masked_entropy(log_probs: torch.Tensor, legal: torch.Tensor) -> torch.Tensor:
+    """Entropy of each row of a masked distribution (illegal entries contribute 0)."""
+    # Fill before multiplying: 0 * -inf would poison the gradient with NaN.
+    safe = log_probs.masked_fill(~legal, 0.0)
+    return -(safe.exp() * safe).masked_fill(~legal, 0.0).sum(dim=-1)
+
+
+def sample_actions(log_probs: torch.Tensor, deterministic: bool,
+                   generator: torch.Generator | None) -> torch.Tensor:
+    """Argmax, or a Gumbel-max draw from ``generator``; ``-inf`` entries are never picked."""
+    if deterministic:
+        return log_probs.argmax(dim=-1)
+    uniform = torch.rand(log_probs.shape, generator=generator, dtype=log_probs.dtype,
+                         device=log_probs.device)
+    gumbel = -torch.log(-torch.log(uniform.clamp_(1e-20, 1.0 - 1e-7)))
+    return (log_probs + gumbel).argmax(dim=-1)
+
+
+class PolicyNet(nn.Module):
+    """Base class of the learned policies: ``forward(obs) -> (logits, values)``.
+
+    Subclasses set :attr:`arch` (the name checkpoints record), keep their constructor
+    arguments in :attr:`config` (JSON-ready) and implement :meth:`forward` returning
+    unmasked logits ``[N, num_actions]`` and values ``[N]``.
+    """
+
+    arch: ClassVar[str] = ""
+
+    def __init__(self, num_actions: int, config: dict[str, Any]) -> None:
+        super().__init__()
+        self.num_actions = num_actions
+        self.config = {"num_actions": num_actions, **config}
+
+    def forward(self, obs: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Unmasked action logits ``[N, num_actions]`` and values ``[N]``."""
+        raise NotImplementedError
+
+    def evaluate(self, obs: Mapping[str, torch.Tensor], actions: torch.Tensor
+                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Log-probabilities of ``actions``, entropies and values (for the PPO update)."""
+        logits, values = self(obs)
+        legal = legal_mask(obs["action_mask"])
+        log_probs = masked_log_probs(logits, legal)
+        chosen = log_probs.gather(1, actions.long().unsqueeze(1)).squeeze(1)
+        return chosen, masked_entropy(log_probs, legal), values
+
+    @torch.no_grad()
+    def act(self, obs: Mapping[str, Any], deterministic: bool = False,
+            generator: torch.Generator | None = None) -> ActResult:
+        """Masked actions for a batch of observations (see :class:`Policy`)."""
+        tensors = to_tensors(obs)
+        logits, values = self(tensors)
+        legal = legal_mask(tensors["action_mask"])
+        log_probs = masked_log_probs(logits, legal)
+        actions = sample_actions(log_probs, deterministic, generator)
+        return ActResult(actions, log_probs.gather(1, actions.unsqueeze(1)).squeeze(1), values)
+
+    def num_parameters(self) -> int:
+        """Trainable parameter count."""
+        return sum(p.numel() for p in self.parameters() if p.requires_grad)
+
+
+class ScriptedNPC:
+    """The simulation's rule-based NPC (``npc.scripted``) behind the :class:`Policy` interface.
+
+    ``choose(obs)`` maps the numpy observation dict (leading dimension ``N``) to int
+    actions ``[N]`` (default: ``npc.scripted.ScriptedPolicy()``). An illegal choice is
+    replaced by WAIT (or the first legal action) so the interface's guarantee holds for scripted controllers too.
+    Log-probabilities and values are 0 (the choice is deterministic).
+    """
+
+    def __init__(self, choose: Callable[[Mapping[str, np.ndarray]], np.ndarray] | None = None) -> None:
+        if choose is None:
+            from npc.scripted import ScriptedPolicy
+
+            choose = ScriptedPolicy()
+        self.choose = choose
+
+    def act(self, obs: Mapping[str, Any], deterministic: bool = False,
+            generator: torch.Generator | None = None) -> ActResult:
+        """The scripted actions (``deterministic`` and ``generator`` are ignored)."""
+        del deterministic, generator
+        arrays = {k: v.numpy() if isinstance(v, torch.Tensor) else np.asarray(v) for k, v in obs.items()}
+        actions = np.asarray(self.choose(arrays), dtype=np.int64).reshape(-1)
+        mask = arrays["action_mask"].astype(bool)
+        in_range = (actions >= 0) & (actions < mask.shape[1])
+        legal = in_range & mask[np.arange(len(actions)), np.where(in_range, actions, 0)]
+        # The fallback is WAIT when legal, else the first legal action (WAIT if none is).
+        fallback = np.where(mask[:, WAIT], WAIT, mask.argmax(axis=1))
+        actions = np.where(legal, actions, fallback)
+        zeros = torch.zeros(len(actions))
+        return ActResult(torch.from_numpy(actions), zeros, zeros.clone())
+
+
+class RandomPolicy:
+    """Uniform over legal actions; a reference opponent for tests and sanity checks."""
+
+    def act(self, obs: Mapping[str, Any], deterministic: bool = False,
+            generator: torch.Generator | None = None) -> ActResult:
+        """A uniformly random legal action per row (WAIT when ``deterministic``)."""
+        legal = legal_mask(to_tensors({"m": obs["action_mask"]})["m"])
+        log_probs = masked_log_probs(torch.zeros(legal.shape), legal)
+        if deterministic:
+            actions = torch.full((legal.shape[0],), WAIT, dtype=torch.long)
+        else:
+            actions = sample_actions(log_probs, False, generator)
+        chosen = log_probs.gather(1, actions.unsqueeze(1)).squeeze(1)
+        return ActResult(actions, chosen, torch.zeros(legal.shape[0]))
+
+
+# ----------------------------------------------------------------------------- encoding
+# Small observation transforms shared by the three networks.
+
+#: Entity columns that carry position (the networks embed position separately).
+_POSITION_COLUMNS = tuple(i for i, (name, _) in enumerate(ENTITY_FEATURES) if name in ("dy", "dx", "dist"))
+#: Entity columns that describe what an entity *is* (attributes, never ids).
+ATTRIBUTE_COLUMNS = tuple(i for i in range(ENTITY_DIM) if i not in _POSITION_COLUMNS)
+_DY = next(i for i, (name, _) in enumerate(ENTITY_FEATURES) if name == "dy")
+_DX = next(i for i, (name, _) in enumerate(ENTITY_FEATURES) if name == "dx")
+#: Values of the patch's ``known`` channel (0 unknown, 1 + tile, OFF_MAP) and ``occupant``.
+KNOWN_CODES = OFF_MAP + 1
+OCCUPANT_CODES = OCC_ITEM + 1
+#: Channels of :func:`patch_one_hot`: known one-hot, visible, explored, occupant one-hot.
+PATCH_ONE_HOT = KNOWN_CODES + 2 + OCCUPANT_CODES
+
+
+def entity_offsets(entities: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Integer row and column offsets ``[N, K]`` of every entity token, in cells."""
+    dy = torch.round(entities[..., _DY] * POS_SCALE).long()
+    dx = torch.round(entities[..., _DX] * POS_SCALE).long()
+    return dy, dx
+
+
+def patch_one_hot(patch: torch.Tensor) -> torch.Tensor:
+    """The uint8 patch ``[N, P, P, 4]`` as float channels ``[N, PATCH_ONE_HOT, P, P]``."""
+    p = patch.long()
+    known = F.one_hot(p[..., 0].clamp(0, KNOWN_CODES - 1), KNOWN_CODES)
+    occupant = F.one_hot(p[..., 3].clamp(0, OCCUPANT_CODES - 1), OCCUPANT_CODES)
+    flags = p[..., 1:3].clamp(0, 1)
+    return torch.cat([known, flags, occupant], dim=-1).permute(0, 3, 1, 2).float()
+
+
+def patch_cell_index(dy: torch.Tensor, dx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Flat patch cell index of each offset and whether it lies inside the patch."""
+    inside = (dy.abs() <= PATCH_RADIUS) & (dx.abs() <= PATCH_RADIUS)
+    index = (dy.clamp(-PATCH_RADIUS, PATCH_RADIUS) + PATCH_RADIUS) * PATCH + (
+        dx.clamp(-PATCH_RADIUS, PATCH_RADIUS) + PATCH_RADIUS)
+    return index, inside

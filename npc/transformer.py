@@ -1,0 +1,176 @@
+"""EntityTransformer: a small pre-LN transformer over self, entity and patch tokens.
+
+Tokens (all width ``d``):
+
+* one **self** token: linear embeddings of the agent's own stats (``self``), of the
+  legal-action mask (which moves and shots are possible now) and of the
+  ``(2 * local + 1)**2`` patch cells around the agent, summed;
+* up to ``K`` **entity** tokens: a linear embedding of the entity's *attributes*
+  (never an id) summed with a learned embedding of its relative cell ``(dy, dx)``;
+  padded entities are masked out of attention, and columns past the last present
+  entity of the batch are not computed at all;
+* ``patch_grid**2`` **patch** tokens: every patch cell is embedded (sum of learned
+  embeddings of its remembered tile, visibility, exploration and occupant), then
+  average-pooled to a ``patch_grid x patch_grid`` summary with a position embedding.
+
+Then ``layers`` pre-LN blocks (attention through ``F.scaled_dot_product_attention``,
+which peers measured 2-3x faster than ``nn.TransformerEncoder`` on this CPU). The
+action logits and the value come from the self token's output. :meth:`target_logits`
+scores every entity token against the self token (a pointer head): targeted actions
+such as "go to entity k" can use it without changing the trunk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import torch
+import torch.nn.functional as F  # noqa: N812 (the torch convention)
+from torch import nn
+
+from game.spec import MAX_ENTITIES, PATCH_RADIUS, SELF_DIM
+from npc.policy import (
+    ATTRIBUTE_COLUMNS,
+    KNOWN_CODES,
+    OCCUPANT_CODES,
+    PolicyNet,
+    entity_offsets,
+)
+
+#: Relative positions beyond this many cells share the embedding of the border.
+MAX_OFFSET = 12
+
+
+class Block(nn.Module):
+    """A pre-LN transformer block: x + attn(ln(x)), then x + mlp(ln(x))."""
+
+    def __init__(self, d: int, heads: int, mlp_ratio: int) -> None:
+        super().__init__()
+        self.heads = heads
+        self.ln1 = nn.LayerNorm(d)
+        self.qkv = nn.Linear(d, 3 * d)
+        self.proj = nn.Linear(d, d)
+        self.ln2 = nn.LayerNorm(d)
+        self.mlp = nn.Sequential(nn.Linear(d, mlp_ratio * d), nn.GELU(), nn.Linear(mlp_ratio * d, d))
+
+    def forward(self, x: torch.Tensor, attend: torch.Tensor) -> torch.Tensor:
+        """``x`` [N, T, d]; ``attend`` bool [N, 1, 1, T], True for keys that may be attended."""
+        N, T, d = x.shape
+        q, k, v = self.qkv(self.ln1(x)).view(N, T, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=attend)
+        x = x + self.proj(y.transpose(1, 2).reshape(N, T, d))
+        return x + self.mlp(self.ln2(x))
+
+
+class EntityTransformer(PolicyNet):
+    """Transformer policy over self, entity and patch tokens (see the module docstring)."""
+
+    arch = "transformer"
+
+    def __init__(self, num_actions: int, d: int = 64, layers: int = 2, heads: int = 4,
+                 mlp_ratio: int = 2, patch_grid: int = 2, cell_dim: int = 16, local: int = 2) -> None:
+        super().__init__(num_actions, {"d": d, "layers": layers, "heads": heads, "mlp_ratio": mlp_ratio,
+                                       "patch_grid": patch_grid, "cell_dim": cell_dim, "local": local})
+        if d % heads:
+            raise ValueError(f"d={d} must be a multiple of heads={heads}")
+        if not 0 <= local <= PATCH_RADIUS:
+            raise ValueError(f"local={local} must lie in [0, {PATCH_RADIUS}]")
+        self.patch_grid = patch_grid
+        self.local = local
+        self.self_embed = nn.Linear(SELF_DIM, d)
+        self.mask_embed = nn.Linear(num_actions, d, bias=False)
+        self.attr_embed = nn.Linear(len(ATTRIBUTE_COLUMNS), d)
+        side = 2 * MAX_OFFSET + 1
+        self.pos_embed = nn.Embedding(side * side, d)
+        self.register_buffer("attr_columns", torch.tensor(ATTRIBUTE_COLUMNS), persistent=False)
+        self.cell_known = nn.Embedding(KNOWN_CODES, cell_dim)
+        self.cell_occupant = nn.Embedding(OCCUPANT_CODES, cell_dim)
+        self.cell_flags = nn.Linear(2, cell_dim, bias=False)
+        window = 2 * local + 1
+        self.local_embed = nn.Linear(window * window * cell_dim, d, bias=False)
+        if patch_grid > 0:
+            self.patch_proj = nn.Linear(cell_dim, d)
+            self.patch_pos = nn.Parameter(torch.zeros(patch_grid * patch_grid, d))
+        self.blocks = nn.ModuleList(Block(d, heads, mlp_ratio) for _ in range(layers))
+        self.ln_f = nn.LayerNorm(d)
+        self.policy_head = nn.Linear(d, num_actions)
+        self.value_head = nn.Linear(d, 1)
+        self.target_query = nn.Linear(d, d)
+        self.target_key = nn.Linear(d, d)
+        self._init_weights()
+
+    def _init_weights(self) -> None:
+        for module in self.modules():
+            if isinstance(module, nn.Linear):
+                nn.init.normal_(module.weight, std=0.02)
+                if module.bias is not None:
+                    nn.init.zeros_(module.bias)
+            elif isinstance(module, nn.Embedding):
+                nn.init.normal_(module.weight, std=0.02)
+        # Near-uniform initial policy and small initial values: the usual PPO start.
+        nn.init.normal_(self.policy_head.weight, std=0.01)
+        nn.init.normal_(self.value_head.weight, std=0.1)
+
+    @property
+    def num_tokens(self) -> int:
+        """Longest sequence: self + K entities + patch tokens."""
+        return 1 + MAX_ENTITIES + self.patch_grid * self.patch_grid
+
+    def cells(self, patch: torch.Tensor) -> torch.Tensor:
+        """Per-cell embeddings ``[N, cell_dim, P, P]`` of the uint8 patch ``[N, P, P, 4]``."""
+        p = patch.long()
+        x = (self.cell_known(p[..., 0].clamp(0, KNOWN_CODES - 1))
+             + self.cell_occupant(p[..., 3].clamp(0, OCCUPANT_CODES - 1))
+             + self.cell_flags(p[..., 1:3].clamp(0, 1).float()))
+        return x.permute(0, 3, 1, 2)
+
+    def encode(self, obs: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Token outputs ``[N, T, d]`` (self, entities, patch) and the entity mask ``[N, K']``.
+
+        ``K'`` is the number of entity columns kept: up to the last column with a present
+        entity anywhere in the batch (the spec lists entities first, padding last).
+        """
+        present = obs["entity_mask"].bool()
+        used = present.any(dim=0).nonzero()
+        keep = int(used.max()) + 1 if len(used) else 1
+        entities = obs["entities"][:, :keep].float()
+        present = present[:, :keep]
+        N = entities.shape[0]
+        dy, dx = entity_offsets(entities)
+        side = 2 * MAX_OFFSET + 1
+        cell = (dy.clamp(-MAX_OFFSET, MAX_OFFSET) + MAX_OFFSET) * side + dx.clamp(-MAX_OFFSET, MAX_OFFSET) + MAX_OFFSET
+        cells = self.cells(obs["patch"])
+        r, lo = self.local, PATCH_RADIUS - self.local
+        window = cells[:, :, lo:lo + 2 * r + 1, lo:lo + 2 * r + 1].flatten(1)
+        me = (self.self_embed(obs["self"].float()) + self.mask_embed(obs["action_mask"].float())
+              + self.local_embed(window))
+        tokens = [me.unsqueeze(1),
+                  self.attr_embed(entities.index_select(-1, self.attr_columns)) + self.pos_embed(cell)]
+        keys = [torch.ones(N, 1, dtype=torch.bool), present]
+        if self.patch_grid > 0:
+            pooled = F.adaptive_avg_pool2d(cells, self.patch_grid).flatten(2).transpose(1, 2)
+            tokens.append(self.patch_proj(pooled) + self.patch_pos)
+            keys.append(torch.ones(N, self.patch_grid * self.patch_grid, dtype=torch.bool))
+        x = torch.cat(tokens, dim=1)
+        attend = torch.cat(keys, dim=1)[:, None, None, :]
+        for block in self.blocks:
+            x = block(x, attend)
+        return self.ln_f(x), present
+
+    def forward(self, obs: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Unmasked logits ``[N, num_actions]`` and values ``[N]`` from the self token."""
+        x, _ = self.encode(obs)
+        me = x[:, 0]
+        return self.policy_head(me), self.value_head(me).squeeze(-1)
+
+    def target_logits(self, obs: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        """Pointer scores ``[N, K]`` of the self token over entity tokens (absent: ``-inf``)."""
+        x, present = self.encode(obs)
+        keep = present.shape[1]
+        q = self.target_query(x[:, 0])
+        k = self.target_key(x[:, 1:1 + keep])
+        scores = torch.einsum("nd,nkd->nk", q, k) / q.shape[-1] ** 0.5
+        out = torch.full((x.shape[0], MAX_ENTITIES), float("-inf"))
+        out[:, :keep] = scores.masked_fill(~present, float("-inf"))
+        return out
+

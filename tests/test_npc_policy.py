@@ -1,0 +1,169 @@
+"""The policy interface: shapes, masking, determinism, the three networks, the scripted NPC."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from game.actions import CORE_ACTIONS, WAIT
+from game.spec import ENTITY_DIM, MAX_ENTITIES, PATCH, SELF_DIM
+from npc.checkpoint import ARCHITECTURES, build_policy
+from npc.policy import (
+    RandomPolicy,
+    ScriptedNPC,
+    legal_mask,
+    masked_entropy,
+    masked_log_probs,
+    sample_actions,
+)
+from npc.transformer import EntityTransformer
+
+
+def random_obs(n: int, seed: int = 0, num_actions: int = CORE_ACTIONS) -> dict[str, torch.Tensor]:
+    """Observations with the spec's shapes and dtypes (random content)."""
+    g = torch.Generator().manual_seed(seed)
+    entities = torch.randn(n, MAX_ENTITIES, ENTITY_DIM, generator=g) * 0.3
+    return {
+        "patch": torch.randint(0, 11, (n, PATCH, PATCH, 4), generator=g, dtype=torch.uint8),
+        "entities": entities,
+        "entity_mask": torch.randint(0, 2, (n, MAX_ENTITIES), generator=g, dtype=torch.int8),
+        "self": torch.randn(n, SELF_DIM, generator=g),
+        "action_mask": torch.randint(0, 2, (n, num_actions), generator=g, dtype=torch.int8),
+    }
+
+
+@pytest.mark.parametrize("arch", sorted(ARCHITECTURES))
+def test_every_network_acts_with_the_spec_shapes(arch: str) -> None:
+    net = build_policy(arch, CORE_ACTIONS)
+    obs = random_obs(7)
+    result = net.act(obs, generator=torch.Generator().manual_seed(1))
+    assert result.actions.shape == (7,) and result.actions.dtype == torch.int64
+    assert result.log_probs.shape == (7,) and result.values.shape == (7,)
+    assert torch.all(result.log_probs <= 0)
+    log_probs, entropy, values = net.evaluate(obs, result.actions)
+    assert torch.allclose(log_probs, result.log_probs, atol=1e-5)
+    assert torch.allclose(values, result.values, atol=1e-5)
+    assert torch.all(entropy >= -1e-6)
+
+
+@pytest.mark.parametrize("arch", sorted(ARCHITECTURES))
+def test_networks_never_choose_an_illegal_action(arch: str) -> None:
+    net = build_policy(arch, CORE_ACTIONS)
+    obs = random_obs(256, seed=3)
+    legal = legal_mask(obs["action_mask"])
+    g = torch.Generator().manual_seed(0)
+    for deterministic in (False, True):
+        for _ in range(5):
+            actions = net.act(obs, deterministic=deterministic, generator=g).actions
+            assert legal[torch.arange(256), actions].all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 40), st.integers(2, 24), st.integers(0, 2**31 - 1), st.floats(0.1, 60.0))
+def test_masked_sampling_never_lets_an_illegal_action_through(n: int, actions: int, seed: int,
+                                                               scale: float) -> None:
+    g = torch.Generator().manual_seed(seed)
+    logits = torch.randn(n, actions, generator=g) * scale
+    # Make illegal actions the most attractive ones: masking must still exclude them.
+    mask = torch.rand(n, actions, generator=g) < 0.3
+    logits = torch.where(mask, logits, logits.abs() * 100 + 1000)
+    legal = legal_mask(mask.to(torch.int8))
+    log_probs = masked_log_probs(logits, legal)
+    assert torch.all(torch.isinf(log_probs[~legal]))
+    assert torch.allclose(log_probs.exp().sum(-1), torch.ones(n), atol=1e-5)
+    for deterministic in (False, True):
+        chosen = sample_actions(log_probs, deterministic, g)
+        assert legal[torch.arange(n), chosen].all()
+    assert torch.isfinite(masked_entropy(log_probs, legal)).all()
+
+
+def test_a_row_without_legal_actions_falls_back_to_wait() -> None:
+    mask = torch.zeros(3, CORE_ACTIONS, dtype=torch.int8)
+    mask[1, 5] = 1
+    legal = legal_mask(mask)
+    assert legal[0].tolist() == [i == WAIT for i in range(CORE_ACTIONS)]
+    assert legal[1, 5] and legal[1].sum() == 1
+
+
+def test_masked_entropy_has_finite_gradients() -> None:
+    logits = torch.randn(4, 6, requires_grad=True)
+    legal = torch.tensor([[1, 0, 1, 0, 0, 0]] * 4, dtype=torch.bool)
+    masked_entropy(masked_log_probs(logits, legal), legal).sum().backward()
+    assert torch.isfinite(logits.grad).all()
+
+
+def test_sampling_is_reproducible_with_a_generator() -> None:
+    net = EntityTransformer(CORE_ACTIONS, d=32, heads=2)
+    obs = random_obs(64, seed=5)
+    a = net.act(obs, generator=torch.Generator().manual_seed(9)).actions
+    b = net.act(obs, generator=torch.Generator().manual_seed(9)).actions
+    assert torch.equal(a, b)
+    d1 = net.act(obs, deterministic=True).actions
+    d2 = net.act(obs, deterministic=True).actions
+    assert torch.equal(d1, d2)
+
+
+def test_numpy_observations_are_accepted() -> None:
+    net = build_policy("dense", CORE_ACTIONS)
+    obs = {k: v.numpy() for k, v in random_obs(4).items()}
+    assert net.act(obs).actions.shape == (4,)
+
+
+def test_transformer_pointer_head_scores_only_present_entities() -> None:
+    net = EntityTransformer(CORE_ACTIONS, d=32, heads=2)
+    obs = random_obs(5)
+    scores = net.target_logits(obs)
+    assert scores.shape == (5, MAX_ENTITIES)
+    present = obs["entity_mask"].bool()
+    assert torch.isinf(scores[~present]).all() and torch.isfinite(scores[present]).all()
+
+
+def test_transformer_ignores_padded_entity_rows() -> None:
+    net = EntityTransformer(CORE_ACTIONS, d=32, heads=2)
+    obs = random_obs(6)
+    obs["entity_mask"][:, 5:] = 0
+    changed = {k: v.clone() for k, v in obs.items()}
+    changed["entities"][:, 5:] = torch.randn(6, MAX_ENTITIES - 5, ENTITY_DIM)
+    with torch.no_grad():
+        assert torch.allclose(net(obs)[0], net(changed)[0], atol=1e-5)
+
+
+def test_dense_embedding_sees_items_by_attributes() -> None:
+    net = build_policy("dense", CORE_ACTIONS)
+    obs = random_obs(2)
+    obs["entity_mask"][:] = 1
+    changed = {k: v.clone() for k, v in obs.items()}
+    changed["entities"][:, 0, 15] += 0.5  # melee_min of the first entity
+    with torch.no_grad():
+        assert not torch.allclose(net(obs)[0], net(changed)[0])
+
+
+def test_baseline_uses_entity_kind_ids_when_given() -> None:
+    net = build_policy("baseline", CORE_ACTIONS)
+    obs = random_obs(3)
+    obs["entities"][:, :, 1] = 1.0  # every token is a melee weapon
+    obs["entities"][:, :, 31:33] = 0.0
+    obs["entities"][:, 0, 31] = 1 / 12  # one cell south
+    obs["entity_mask"][:] = 0
+    obs["entity_mask"][:, 0] = 1
+    obs["patch"][..., 3] = 0
+    with_kind = dict(obs, entity_kind=torch.full((3, MAX_ENTITIES), 5))
+    codes = net.cell_codes(with_kind)
+    assert (codes[:, 7 * PATCH + 6] == net.codes.num_embeddings - net.item_buckets + 5).all()
+
+
+def test_scripted_npc_behind_the_interface_is_always_legal() -> None:
+    obs = {k: v.numpy() for k, v in random_obs(50, seed=2).items()}
+    result = ScriptedNPC(lambda o: np.full(len(o["self"]), 3)).act(obs)
+    legal = legal_mask(torch.from_numpy(obs["action_mask"]))
+    assert legal[torch.arange(50), result.actions].all()
+    assert (result.actions[legal[:, 3]] == 3).all()
+
+
+def test_random_policy_is_legal() -> None:
+    obs = random_obs(100, seed=4)
+    actions = RandomPolicy().act(obs, generator=torch.Generator().manual_seed(0)).actions
+    assert legal_mask(obs["action_mask"])[torch.arange(100), actions].all()

@@ -1,0 +1,348 @@
+"""The ``train`` and ``eval`` commands (registered by ``main.py`` through :func:`add_parser`).
+
+A training run lives in one directory (``--out``)::
+
+    config.toml                 the resolved training config (resume reads it back)
+    metrics.csv, curve.png      one row per PPO iteration; the learning curve
+    policy.safetensors          the latest policy (loadable by ``eval`` and ``play``)
+    best.safetensors            the policy of the best periodic evaluation
+    state.safetensors           optimiser, snapshots and generator states (for --resume)
+    eval.json                   the last evaluation
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from safetensors import safe_open
+from safetensors.torch import load as load_tensors
+from safetensors.torch import save as save_tensors
+
+from levels.errors import UserError
+from levels.files import atomic_write_bytes, atomic_write_text
+from npc.checkpoint import ARCHITECTURES, load_checkpoint, save_checkpoint
+from npc.policy import Policy, ScriptedNPC
+from training.config import TrainConfig, config_to_dict, load_config
+from training.evaluate import EvalResult, evaluate
+from training.metrics import MetricsLog, plot_curve
+from training.ppo import SimFactory, Trainer
+
+EXIT_INTERRUPTED = 130
+STATE_KEY = "mindcrawl-train-state"
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register ``train`` and ``eval``."""
+    train = subparsers.add_parser("train", help="train an NPC policy with PPO (headless)",
+                                  description="Train an NPC policy with PPO against the scripted NPC "
+                                  "and snapshots of itself.")
+    train.add_argument("--config", help="training config TOML (default: training/configs/default.toml)")
+    where = train.add_mutually_exclusive_group()
+    where.add_argument("--params", help="level parameter TOML (overrides the config)")
+    where.add_argument("--preset", help="level preset name (overrides the config)")
+    train.add_argument("--policy", choices=sorted(ARCHITECTURES), help="network (overrides the config)")
+    train.add_argument("--steps", type=int, help="total learner agent-steps (overrides the config)")
+    train.add_argument("--seed", type=int, help="seed (overrides the config)")
+    train.add_argument("--out", default="runs/train", help="run directory (default: runs/train)")
+    train.add_argument("--resume", metavar="DIR", help="continue the run in DIR")
+    train.add_argument("--no-progress", action="store_true", help="plain log lines instead of a progress bar")
+    train.set_defaults(run=run_train)
+
+    ev = subparsers.add_parser("eval", help="evaluate a policy checkpoint against an opponent",
+                               description="Win rate (95% CI), mean return and episode length on "
+                               "seeds disjoint from every training seed.")
+    ev.add_argument("checkpoint", help="policy .safetensors file")
+    where = ev.add_mutually_exclusive_group()
+    where.add_argument("--params", help="level parameter TOML")
+    where.add_argument("--preset", help="level preset name (default: the one it was trained on)")
+    ev.add_argument("--episodes", type=int, default=500, help="episodes to play (default 500)")
+    ev.add_argument("--opponent", default="scripted", help="'scripted' or a policy checkpoint")
+    ev.add_argument("--seed", type=int, default=0, help="evaluation seed (default 0)")
+    ev.add_argument("--deterministic", action="store_true", help="argmax actions instead of sampling")
+    ev.add_argument("--json", dest="json_out", help="write the result as JSON here")
+    ev.set_defaults(run=run_eval)
+
+
+# ----------------------------------------------------------------------------- train
+
+
+def _command_line(args: argparse.Namespace) -> str:
+    """The ``train`` command that reproduces this run, rebuilt from the parsed options."""
+    parts = ["python", "main.py", "train"]
+    for option in ("config", "params", "preset", "policy", "steps", "seed", "out", "resume"):
+        value = getattr(args, option, None)
+        if value is not None and not (option == "out" and args.resume):
+            parts += [f"--{option}", str(value)]
+    return shlex.join(parts)
+
+
+def _resolve_config(args: argparse.Namespace) -> tuple[TrainConfig, Path, bool]:
+    """The config with command-line overrides, the run directory, and whether it resumes."""
+    if args.resume:
+        run_dir = Path(args.resume)
+        if not (run_dir / "config.toml").exists() or not (run_dir / "state.safetensors").exists():
+            raise UserError(f"{run_dir}: not a resumable training run (config.toml or state.safetensors missing)")
+        if args.config or args.params or args.preset or args.policy or args.seed is not None:
+            raise UserError("--resume continues a run with its own config; only --steps may change")
+        cfg = load_config(run_dir / "config.toml")
+    else:
+        run_dir = Path(args.out)
+        if (run_dir / "state.safetensors").exists():
+            raise UserError(f"{run_dir}: already holds a training run (use --resume {run_dir} or another --out)")
+        cfg = load_config(args.config)
+        if args.params or args.preset:
+            cfg.params = args.params or args.preset
+        if args.policy and args.policy != cfg.policy.arch:
+            cfg.policy.arch, cfg.policy.options = args.policy, {}
+        if args.seed is not None:
+            if args.seed < 0:
+                raise UserError(f"--seed must be non-negative, got {args.seed}")
+            cfg.seed = args.seed
+    if args.steps is not None:
+        if args.steps <= 0:
+            raise UserError(f"--steps must be positive, got {args.steps}")
+        cfg.total_steps = args.steps
+    return cfg, run_dir, bool(args.resume)
+
+
+def _write_config(cfg: TrainConfig, path: Path) -> None:
+    import tomli_w
+
+    atomic_write_text(path, tomli_w.dumps(config_to_dict(cfg)))
+
+
+def _save_state(trainer: Trainer, path: Path, minutes: float) -> None:
+    tensors, scalars = trainer.state_tensors()
+    scalars["minutes"] = minutes
+    tensors = {k: v.detach().contiguous().clone() for k, v in tensors.items()}
+    atomic_write_bytes(path, save_tensors(tensors, metadata={STATE_KEY: json.dumps(scalars)}))
+
+
+def _load_state(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    try:
+        with safe_open(str(path), "pt") as handle:
+            meta = handle.metadata() or {}
+        tensors = load_tensors(path.read_bytes())
+        return tensors, json.loads(meta[STATE_KEY])
+    except Exception as exc:  # any damage: one clear line
+        raise UserError(f"{path}: cannot read the training state ({' '.join(str(exc).split())})") from None
+
+
+class TrainRun:
+    """One ``train`` invocation: the loop, its logs, checkpoints, evaluations and Ctrl-C."""
+
+    def __init__(self, cfg: TrainConfig, run_dir: Path, resume: bool, sim_factory: SimFactory | None,
+                 base: Any, progress: bool, console: Console, command: str) -> None:
+        self.cfg = cfg
+        self.run_dir = run_dir
+        self.console = console
+        self.progress = progress
+        run_dir.mkdir(parents=True, exist_ok=True)
+        torch.set_num_threads(cfg.threads)
+        self.trainer = Trainer(cfg, sim_factory=sim_factory, base=base)
+        self.minutes0 = 0.0
+        self.best = -1.0
+        self.command, self.resumes = command, []
+        if resume:
+            net, meta = load_checkpoint(run_dir / "policy.safetensors")
+            tensors, scalars = _load_state(run_dir / "state.safetensors")
+            self.trainer.load_state(net, tensors, scalars)
+            self.minutes0 = float(scalars.get("minutes", 0.0))
+            self.best = float(meta.get("training", {}).get("best_eval_win_rate", -1.0))
+            self.command = meta.get("training", {}).get("command", command)
+            self.resumes = [*meta.get("training", {}).get("resumes", []), command]
+        else:
+            _write_config(cfg, run_dir / "config.toml")
+        self.log = MetricsLog(run_dir, resume_steps=self.trainer.steps if resume else None)
+        self.eval_base = self.trainer.base
+        self.start = time.perf_counter()
+        self.next_eval = self._next(cfg.eval.every)
+        self.next_checkpoint = self._next(cfg.checkpoint_every)
+        self.last_eval: EvalResult | None = None
+
+    def _next(self, every: int) -> int:
+        if every <= 0:
+            return 1 << 62
+        return (self.trainer.steps // every + 1) * every
+
+    def minutes(self) -> float:
+        """Wall-clock minutes of training, across resumes."""
+        return self.minutes0 + (time.perf_counter() - self.start) / 60
+
+    def training_meta(self) -> dict[str, Any]:
+        """What checkpoints record about the run."""
+        t = self.trainer
+        stats: dict[str, Any] = {"steps": t.steps, "iterations": t.iteration, "episodes": t.episodes,
+                                 "minutes": round(self.minutes(), 2)}
+        if self.last_eval is not None:
+            stats["eval"] = self.last_eval.to_dict()
+        return {"command": self.command, "resumes": self.resumes, "params": self.cfg.params,
+                "learner_faction": self.cfg.learner_faction,
+                "seed": self.cfg.seed, "config": config_to_dict(self.cfg), "stats": stats,
+                "best_eval_win_rate": self.best, "torch": torch.__version__}
+
+    def save(self) -> None:
+        """Policy, training state and curve, all written atomically."""
+        save_checkpoint(self.run_dir / "policy.safetensors", self.trainer.net, self.training_meta())
+        _save_state(self.trainer, self.run_dir / "state.safetensors", self.minutes())
+        if self.log.rows:
+            plot_curve(self.log.rows, self.run_dir / "curve.png",
+                       f"{self.cfg.policy.arch} on {self.cfg.params} (seed {self.cfg.seed})")
+
+    def run_eval(self) -> EvalResult:
+        """Evaluate the current policy against the scripted NPC on evaluation seeds."""
+        e = self.cfg.eval
+        result = evaluate(self.trainer.net, self.trainer.scripted, self.eval_base, e.episodes, self.cfg.seed,
+                          self.cfg.learner_faction, e.num_worlds, sim_factory=self.trainer.sim_factory)
+        self.last_eval = result
+        atomic_write_text(self.run_dir / "eval.json", json.dumps(result.to_dict(), indent=2) + "\n")
+        if result.win_rate > self.best:
+            self.best = result.win_rate
+            save_checkpoint(self.run_dir / "best.safetensors", self.trainer.net, self.training_meta())
+        return result
+
+    def step(self) -> dict[str, Any]:
+        """One PPO iteration plus its bookkeeping; returns the metrics row."""
+        t = self.trainer
+        before, clock = t.steps, time.perf_counter()
+        stats, episodes = t.iterate()
+        row: dict[str, Any] = {
+            "iteration": t.iteration, "steps": t.steps, "minutes": self.minutes(),
+            "steps_per_s": (t.steps - before) / max(time.perf_counter() - clock, 1e-9), "phase": t.phase,
+            "episodes": episodes.episodes,
+            "win_rate": episodes.wins / episodes.episodes if episodes.episodes else "",
+            "mean_return": float(np.mean(episodes.returns)) if episodes.returns else "",
+            "mean_length": float(np.mean(episodes.lengths)) if episodes.lengths else "",
+            "rollout_s": stats.rollout_s, "update_s": stats.update_s, "policy_loss": stats.policy_loss,
+            "value_loss": stats.value_loss, "entropy": stats.entropy,
+            "approx_kl": stats.approx_kl, "clip_frac": stats.clip_frac,
+        }
+        if t.steps >= self.next_eval:
+            self.next_eval = self._next(self.cfg.eval.every)
+            result = self.run_eval()
+            row.update(eval_win_rate=result.win_rate, eval_ci_low=result.ci95[0], eval_ci_high=result.ci95[1],
+                       eval_episodes=result.episodes)
+        self.log.append(row)
+        if t.steps >= self.next_checkpoint:
+            self.next_checkpoint = self._next(self.cfg.checkpoint_every)
+            self.save()
+        return row
+
+    def loop(self) -> int:
+        """Train until ``total_steps``; Ctrl-C saves and returns :data:`EXIT_INTERRUPTED`."""
+        try:
+            if self.progress:
+                self._loop_with_bar()
+            else:
+                self._loop_plain()
+        except KeyboardInterrupt:
+            self.save()
+            self.log.close()
+            self.console.print(f"interrupted at {self.trainer.steps} steps; saved. Continue with: "
+                               f"python main.py train --resume {self.run_dir}")
+            return EXIT_INTERRUPTED
+        if self.cfg.eval.episodes > 0 and (self.last_eval is None or self.cfg.eval.every <= 0
+                                           or self.trainer.steps % self.cfg.eval.every):
+            result = self.run_eval()
+            self.log.append({"iteration": self.trainer.iteration, "steps": self.trainer.steps,
+                             "minutes": self.minutes(), "eval_win_rate": result.win_rate,
+                             "eval_ci_low": result.ci95[0], "eval_ci_high": result.ci95[1],
+                             "eval_episodes": result.episodes})
+        self.save()
+        self.log.close()
+        ev = self.last_eval
+        summary = f"done: {self.trainer.steps} steps in {self.minutes():.1f} min; policy in {self.run_dir}"
+        if ev is not None:
+            summary += (f"; eval win rate {ev.win_rate:.3f} (95% CI {ev.ci95[0]:.3f}-{ev.ci95[1]:.3f}, "
+                        f"{ev.episodes} episodes)")
+        self.console.print(summary)
+        return 0
+
+    def _loop_plain(self) -> None:
+        while self.trainer.steps < self.cfg.total_steps:
+            row = self.step()
+            self.console.print(_row_text(row))
+
+    def _loop_with_bar(self) -> None:
+        columns = (TextColumn("[bold]train"), BarColumn(), TaskProgressColumn(),
+                   TextColumn("{task.completed:,.0f}/{task.total:,.0f} steps"), TextColumn("{task.fields[info]}"),
+                   TimeRemainingColumn())
+        with Progress(*columns, console=self.console, transient=False) as bar:
+            task = bar.add_task("train", total=self.cfg.total_steps, completed=self.trainer.steps, info="")
+            while self.trainer.steps < self.cfg.total_steps:
+                row = self.step()
+                bar.update(task, completed=self.trainer.steps, info=_row_text(row, short=True))
+
+
+def _fmt(value: Any, spec: str) -> str:
+    return "-" if value in ("", None) else format(value, spec)
+
+
+def _row_text(row: dict[str, Any], short: bool = False) -> str:
+    text = (f"{_fmt(row['steps_per_s'], '.0f')} steps/s  return {_fmt(row['mean_return'], '.2f')}  "
+            f"win {_fmt(row['win_rate'], '.2f')}")
+    if "eval_win_rate" in row:
+        text += f"  eval {row['eval_win_rate']:.2f}"
+    if short:
+        return text
+    return f"it {row['iteration']:5d}  steps {row['steps']:9d}  {row['minutes']:6.1f} min  " + text
+
+
+def run_train(args: argparse.Namespace, sim_factory: SimFactory | None = None, base: Any = None) -> int:
+    """The ``train`` command (``sim_factory``/``base`` let tests train on a toy task)."""
+    cfg, run_dir, resume = _resolve_config(args)
+    console = Console(soft_wrap=True)
+    run = TrainRun(cfg, run_dir, resume, sim_factory, base, not args.no_progress, console, _command_line(args))
+    return run.loop()
+
+
+# ----------------------------------------------------------------------------- eval
+
+
+def _opponent(spec: str, num_actions: int) -> tuple[Policy, str]:
+    if spec == "scripted":
+        return ScriptedNPC(), "scripted"
+    net, _ = load_checkpoint(spec, num_actions=num_actions)
+    return net, str(spec)
+
+
+def run_eval(args: argparse.Namespace, sim_factory: SimFactory | None = None) -> int:
+    """The ``eval`` command."""
+    if args.episodes <= 0:
+        raise UserError(f"--episodes must be positive, got {args.episodes}")
+    if args.seed < 0:
+        raise UserError(f"--seed must be non-negative, got {args.seed}")
+    net, meta = load_checkpoint(args.checkpoint)
+    training = meta.get("training", {})
+    params = args.params or args.preset or training.get("params") or "arena"
+    faction = training.get("learner_faction", "hero")
+    opponent, opponent_name = _opponent(args.opponent, net.num_actions)
+    torch.set_num_threads(2)
+    result = evaluate(net, opponent, params, args.episodes, args.seed, faction,
+                      deterministic=args.deterministic, sim_factory=sim_factory)
+    out = {"checkpoint": str(args.checkpoint), "params": str(params), "opponent": opponent_name,
+           "faction": faction, "seed": args.seed, "deterministic": args.deterministic,
+           "seed_domain": "evaluation (disjoint from training seeds)", **result.to_dict()}
+    table = Table(title=f"{args.checkpoint} vs {opponent_name} on {params}")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    table.add_row("episodes", str(result.episodes))
+    table.add_row("wins / losses / draws", f"{result.wins} / {result.losses} / {result.draws}")
+    table.add_row("win rate", f"{result.win_rate:.3f}")
+    table.add_row("95% CI (Wilson)", f"{result.ci95[0]:.3f} - {result.ci95[1]:.3f}")
+    table.add_row("mean return", f"{result.mean_return:.3f}")
+    table.add_row("mean episode length", f"{result.mean_length:.1f}")
+    Console().print(table)
+    if args.json_out:
+        atomic_write_text(args.json_out, json.dumps(out, indent=2) + "\n")
+    return 0

@@ -1,0 +1,209 @@
+"""Training configuration: dataclasses read from a TOML file, every key checked.
+
+A config file names only what it changes (see ``training/configs/default.toml``).
+Unknown keys and wrong types are refused with one line naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from levels.errors import UserError
+
+CONFIG_DIR = Path(__file__).parent / "configs"
+
+
+class ConfigError(UserError, ValueError):
+    """An invalid training configuration."""
+
+
+@dataclass
+class PPOConfig:
+    """PPO hyper-parameters (CleanRL names)."""
+
+    num_worlds: int = 128  # simulated worlds stepped together
+    rollout_steps: int = 32  # steps per world between updates
+    learning_rate: float = 5e-4
+    anneal_lr: bool = False
+    gamma: float = 0.97
+    gae_lambda: float = 0.9
+    update_epochs: int = 3
+    minibatch_size: int = 1024
+    clip_coef: float = 0.2
+    ent_coef: float = 0.01
+    vf_coef: float = 0.5
+    max_grad_norm: float = 0.5
+    norm_adv: bool = True
+
+
+@dataclass
+class PolicyConfig:
+    """Which network, and its constructor options (see ``npc.checkpoint.ARCHITECTURES``)."""
+
+    arch: str = "transformer"
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class OpponentConfig:
+    """Who the learner plays against."""
+
+    scripted_fraction: float = 1.0  # share of worlds against the scripted NPC; the rest self-play
+    snapshot_every: int = 20  # updates between frozen snapshots of the learner
+    snapshot_pool: int = 5  # most recent snapshots kept
+
+
+@dataclass
+class Phase:
+    """One curriculum phase: until ``until`` agent steps, these level changes apply.
+
+    ``spawns`` maps a faction to spawn-group fields (``hp``, ``count``, ``atk``, ...)
+    applied to every group of that faction; ``params`` is deep-merged into the level
+    parameters as written in a level TOML (lists are replaced).
+    """
+
+    until: int = 0
+    spawns: dict[str, dict[str, Any]] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class LootRandomisation:
+    """Domain randomisation of loot: each kind's attribute ranges are widened.
+
+    Every integer attribute range ``[lo, hi]`` of a kind with a non-zero value becomes
+    ``[max(floor, lo - spread), hi + spread]`` so that items keep their category but
+    their values vary from item to item; the policy must read attributes to judge them.
+    """
+
+    enabled: bool = False
+    spread: int = 2
+
+
+@dataclass
+class EvalConfig:
+    """Periodic evaluation during training."""
+
+    every: int = 0  # agent steps between evaluations (0: only at the end)
+    episodes: int = 200
+    num_worlds: int = 100
+
+
+@dataclass
+class TrainConfig:
+    """Everything a training run needs besides the command line."""
+
+    params: str = "arena"  # level preset name or TOML path
+    learner_faction: str = "hero"
+    total_steps: int = 2_000_000  # learner agent steps
+    seed: int = 0
+    threads: int = 2
+    pool_size: int = 256  # levels per simulator
+    checkpoint_every: int = 200_000  # agent steps between checkpoints
+    ppo: PPOConfig = field(default_factory=PPOConfig)
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
+    opponents: OpponentConfig = field(default_factory=OpponentConfig)
+    curriculum: list[Phase] = field(default_factory=list)
+    loot: LootRandomisation = field(default_factory=LootRandomisation)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+
+
+def _convert(cls: type, data: Any, where: str, source: str) -> Any:
+    """Build dataclass ``cls`` from a TOML table, refusing unknown keys and wrong types."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: {where or 'config'}: expected a table")
+    hints = get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    values = {}
+    for key, value in data.items():
+        path = f"{where}.{key}" if where else key
+        if key not in names:
+            raise ConfigError(f"{source}: {path}: unknown key (known: {', '.join(sorted(names))})")
+        values[key] = _value(hints[key], value, path, source)
+    return cls(**values)
+
+
+def _value(hint: Any, value: Any, path: str, source: str) -> Any:
+    origin = getattr(hint, "__origin__", None)
+    if dataclasses.is_dataclass(hint):
+        return _convert(hint, value, path, source)
+    if origin is list:
+        (item,) = hint.__args__
+        if not isinstance(value, list):
+            raise ConfigError(f"{source}: {path}: expected an array of tables")
+        return [_value(item, v, f"{path}[{i}]", source) for i, v in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{source}: {path}: expected a table")
+        return value
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{source}: {path}: expected true or false, got {value!r}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{source}: {path}: expected an integer, got {value!r}")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{source}: {path}: expected a number, got {value!r}")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{source}: {path}: expected a string, got {value!r}")
+        return value
+    return value
+
+
+def validate(cfg: TrainConfig, source: str) -> TrainConfig:
+    """Range checks that types alone cannot express."""
+    positive = {"total_steps": cfg.total_steps, "ppo.num_worlds": cfg.ppo.num_worlds,
+                "ppo.rollout_steps": cfg.ppo.rollout_steps, "ppo.update_epochs": cfg.ppo.update_epochs,
+                "ppo.minibatch_size": cfg.ppo.minibatch_size, "threads": cfg.threads,
+                "pool_size": cfg.pool_size, "eval.episodes": cfg.eval.episodes,
+                "eval.num_worlds": cfg.eval.num_worlds, "ppo.learning_rate": cfg.ppo.learning_rate}
+    for name, value in positive.items():
+        if value <= 0:
+            raise ConfigError(f"{source}: {name}: must be positive, got {value}")
+    if not 0 <= cfg.opponents.scripted_fraction <= 1:
+        raise ConfigError(f"{source}: opponents.scripted_fraction: must lie in [0, 1]")
+    if not 0 < cfg.ppo.gamma <= 1 or not 0 <= cfg.ppo.gae_lambda <= 1:
+        raise ConfigError(f"{source}: ppo.gamma and ppo.gae_lambda must lie in (0, 1]")
+    if cfg.seed < 0:
+        raise ConfigError(f"{source}: seed: must be non-negative")
+    last = -1
+    for i, phase in enumerate(cfg.curriculum):
+        if phase.until <= last:
+            raise ConfigError(f"{source}: curriculum[{i}].until: phases must end at increasing step counts")
+        last = phase.until
+    return cfg
+
+
+def config_from_dict(data: dict[str, Any], source: str = "config") -> TrainConfig:
+    """A checked :class:`TrainConfig` from parsed TOML."""
+    return validate(_convert(TrainConfig, data, "", source), source)
+
+
+def load_config(path: str | Path | None = None) -> TrainConfig:
+    """Read a training config TOML (``None``: the shipped ``default.toml``)."""
+    path = Path(path) if path is not None else CONFIG_DIR / "default.toml"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return config_from_dict(data, str(path))
+
+
+def config_to_dict(cfg: TrainConfig) -> dict[str, Any]:
+    """Plain data (for checkpoint metadata and run directories)."""
+    return dataclasses.asdict(cfg)

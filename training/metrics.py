@@ -1,0 +1,96 @@
+"""Training metrics: a CSV log, an optional TensorBoard log, and the learning-curve PNG."""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from levels.files import atomic_write_bytes
+
+COLUMNS = ("iteration", "steps", "minutes", "steps_per_s", "phase", "episodes", "win_rate", "mean_return",
+           "mean_length", "rollout_s", "update_s", "policy_loss", "value_loss", "entropy", "approx_kl",
+           "clip_frac",
+           "eval_win_rate", "eval_ci_low", "eval_ci_high", "eval_episodes")
+
+
+class MetricsLog:
+    """Appends rows to ``metrics.csv`` (and TensorBoard when it is installed)."""
+
+    def __init__(self, run_dir: Path, resume_steps: int | None = None, tensorboard: bool = True) -> None:
+        self.path = run_dir / "metrics.csv"
+        self.rows: list[dict[str, Any]] = []
+        if resume_steps is not None and self.path.exists():
+            with self.path.open(newline="") as handle:
+                self.rows = [r for r in csv.DictReader(handle) if int(r["steps"]) <= resume_steps]
+        self._rewrite()
+        self.writer = None
+        if tensorboard:
+            try:
+                from torch.utils.tensorboard import SummaryWriter
+            except ImportError:  # tensorboard is optional
+                SummaryWriter = None
+            if SummaryWriter is not None:
+                self.writer = SummaryWriter(str(run_dir / "tensorboard"))
+
+    def _rewrite(self) -> None:
+        lines = [",".join(COLUMNS)]
+        lines += [",".join(str(row.get(c, "")) for c in COLUMNS) for row in self.rows]
+        atomic_write_bytes(self.path, ("\n".join(lines) + "\n").encode())
+
+    def append(self, row: dict[str, Any]) -> None:
+        """Add one row (missing columns stay empty)."""
+        row = {k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()}
+        self.rows.append(row)
+        with self.path.open("a", newline="") as handle:
+            csv.writer(handle).writerow([row.get(c, "") for c in COLUMNS])
+        if self.writer is not None:
+            for key, value in row.items():
+                if key not in ("iteration", "steps") and value not in ("", None):
+                    self.writer.add_scalar(key, float(value), int(row["steps"]))
+
+    def close(self) -> None:
+        """Flush TensorBoard."""
+        if self.writer is not None:
+            self.writer.close()
+
+
+def _floats(rows: Sequence[dict[str, Any]], key: str) -> list[float]:
+    return [float(r[key]) if r.get(key) not in ("", None) else math.nan for r in rows]
+
+
+def plot_curve(rows: Sequence[dict[str, Any]], path: Path, title: str) -> None:
+    """Win rate (training episodes and evaluations with 95% CI) and return against minutes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import io
+
+    import matplotlib.pyplot as plt
+
+    minutes = _floats(rows, "minutes")
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(7, 6), sharex=True)
+    ax1.plot(minutes, _floats(rows, "win_rate"), lw=1, alpha=0.6, label="training episodes")
+    evals = [(m, w, lo, hi) for m, w, lo, hi in zip(minutes, _floats(rows, "eval_win_rate"),
+                                                    _floats(rows, "eval_ci_low"), _floats(rows, "eval_ci_high"),
+                                                    strict=True) if not math.isnan(w)]
+    if evals:
+        m, w, lo, hi = (list(x) for x in zip(*evals, strict=True))
+        ax1.errorbar(m, w, yerr=[[a - b for a, b in zip(w, lo, strict=True)],
+                                 [b - a for a, b in zip(w, hi, strict=True)]],
+                     fmt="o-", color="C3", capsize=3, label="evaluation (95% CI)")
+    ax1.axhline(0.8, color="grey", ls="--", lw=0.8)
+    ax1.set_ylim(0, 1)
+    ax1.set_ylabel("win rate")
+    ax1.legend(loc="lower right")
+    ax1.set_title(title)
+    ax2.plot(minutes, _floats(rows, "mean_return"), lw=1)
+    ax2.set_ylabel("mean episode return")
+    ax2.set_xlabel("wall-clock minutes")
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    plt.close(fig)
+    atomic_write_bytes(path, buffer.getvalue())
