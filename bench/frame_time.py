@@ -242,6 +242,44 @@ def summary(wall: np.ndarray, cpu: np.ndarray) -> dict[str, float]:
             "cpu_p99_ms": round(float(np.percentile(cpu, 99)), 3), "frames": int(wall.size)}
 
 
+def game_frames(frames: int, warmup: int, turns_per_second: int) -> dict[str, Any]:
+    """Frame times of the real game loop: spectating 16 agents that all act through the
+    shipped transformer checkpoint, on one floor of the dungeon preset.
+
+    Each frame is ``App.update`` (a turn when due: policy forward for every agent, the
+    simulation step, animation) plus ``App.draw`` in the first-person view at 960x600.
+    """
+    import dataclasses
+    import tempfile
+
+    from game.ui import app as game_app
+    from levels.params import FloorsParams, SpawnGroup, load_preset
+
+    base = load_preset("dungeon")
+    params = dataclasses.replace(
+        base, floors=FloorsParams(count=1, width=48, height=32),
+        spawns=[SpawnGroup(faction="hero", count=(1, 1), floors=[0]),
+                SpawnGroup(faction="monsters", count=(AGENTS - 1, AGENTS - 1), hp=(10, 20))])
+    with tempfile.TemporaryDirectory() as data:
+        options = game_app.GameOptions(params=params, seed=0, spectate=True, data_dir=Path(data),
+                                       view=ViewMode.FIRST_PERSON)
+        app = game_app.App(options, surface=pygame.Surface(SIZE))
+        app.speed = int(np.argmin(np.abs(np.asarray(game_app.SPEEDS) - turns_per_second)))
+        agents = int(app.session.sim.world.ag[0, :, 0].size)
+        wall, cpu = [], []
+        for i in range(warmup + frames):
+            start, start_cpu = time.perf_counter(), time.process_time()
+            app.update(1 / 60)
+            app.draw()
+            if i >= warmup:
+                wall.append((time.perf_counter() - start) * 1000)
+                cpu.append((time.process_time() - start_cpu) * 1000)
+        result = summary(np.array(wall), np.array(cpu))
+        result.update({"agent_slots": agents, "turns": app.session.turn,
+                       "turns_per_second": game_app.SPEEDS[app.speed], "controller": app.controller.name})
+    return result
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Run the benchmark and print a table (or JSON); returns the results."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -251,6 +289,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--modes", default="first-person,top-down,isometric")
     parser.add_argument("--policy", action="store_true",
                         help="also time first-person frames with a 16-agent transformer step every turn")
+    parser.add_argument("--game", action="store_true",
+                        help="also time the real game loop: 16 agents spectated, all driven by the shipped checkpoint")
     parser.add_argument("--json", metavar="OUT", help="write JSON results to OUT ('-' for stdout)")
     parser.add_argument("--screenshots", metavar="DIR", help="also save frame --shot of each mode as DIR/<mode>.png")
     parser.add_argument("--shot", type=int, default=418, help="which frame --screenshots saves")
@@ -271,6 +311,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if turn is not None:
         name = "first-person+policy"
         results["modes"][name] = summary(*time_frames(renderer, views, ViewMode.FIRST_PERSON, args.warmup, turn))
+    if args.game:
+        results["modes"]["game-loop (first-person)"] = game_frames(args.frames, args.warmup, turns_per_second=8)
     if args.json:
         text = json.dumps(results, indent=2)
         if args.json == "-":

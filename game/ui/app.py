@@ -142,6 +142,9 @@ class LearnedController:
 
         from npc.checkpoint import load_checkpoint
 
+        # One intra-op thread: the renderer and the simulation share the two cores, and a
+        # second torch thread made a 16-agent forward ~100x slower here (1 ms -> 80-130 ms).
+        torch.set_num_threads(1)
         self._net, meta = load_checkpoint(path)
         self.num_actions = int(meta["num_actions"])
         self.name = f"{meta['arch']} policy ({path.name})"
