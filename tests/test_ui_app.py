@@ -62,6 +62,7 @@ def scenario_level():
 def make_app(tmp_path: Path, **options) -> App:
     """An off-screen app on the scenario level, drawing frames without text."""
     level = scenario_level()
+    options.setdefault("checkpoint", "scripted")  # the tests pin the scripted NPC's moves
     app = App(GameOptions(level.params, 0, level=level, data_dir=tmp_path, **options),
               surface=pygame.Surface(SIZE))
     app.text = False
@@ -232,7 +233,8 @@ def test_death_ends_the_run_and_deletes_its_save(tmp_path: Path) -> None:
     params = dataclasses.replace(scenario_params((1, 11, 12)), spawns=LevelParams().spawns)
     level = make_level(padded(["########", "#......#"]), params=params,
                        agents=[spawn("hero", 1, 1, hp=1, defense=0), spawn("monsters", 1, 3, atk=10)])
-    app = App(GameOptions(level.params, 0, level=level, data_dir=tmp_path), surface=pygame.Surface(SIZE))
+    app = App(GameOptions(level.params, 0, level=level, data_dir=tmp_path, checkpoint="scripted"),
+              surface=pygame.Surface(SIZE))
     app.text = False
     app.handle_key(pygame.K_F5)
     for _ in range(5):
@@ -249,7 +251,7 @@ def test_death_ends_the_run_and_deletes_its_save(tmp_path: Path) -> None:
 
 def test_panel_edit_validate_regenerate_save_and_play(tmp_path: Path) -> None:
     params = load_preset("arena")
-    app = App(GameOptions(params, 1, data_dir=tmp_path), surface=pygame.Surface(SIZE))
+    app = App(GameOptions(params, 1, data_dir=tmp_path, checkpoint="scripted"), surface=pygame.Surface(SIZE))
     app.text = False
     app.handle_key(pygame.K_TAB)
     panel = app.panel
@@ -303,7 +305,8 @@ def test_panel_edit_validate_regenerate_save_and_play(tmp_path: Path) -> None:
 
 
 def test_spectate_pause_speed_follow_and_labels(tmp_path: Path) -> None:
-    app = App(GameOptions(load_preset("arena"), 2, spectate=True, data_dir=tmp_path), surface=pygame.Surface(SIZE))
+    app = App(GameOptions(load_preset("arena"), 2, spectate=True, data_dir=tmp_path, checkpoint="scripted"),
+              surface=pygame.Surface(SIZE))
     app.text = False
     s = app.session
     assert s.player == -1
@@ -371,3 +374,14 @@ def test_npcs_from_a_policy_checkpoint(tmp_path: Path) -> None:
     state = app.controller.get_state()
     app.controller.set_state(state)
     assert app.controller.get_state() == state
+
+
+def test_the_shipped_checkpoint_drives_npcs_by_default_and_scripted_is_a_choice() -> None:
+    from game.ui.app import DEFAULT_CHECKPOINT, LearnedController, ScriptedController, load_controller
+
+    assert DEFAULT_CHECKPOINT.exists()
+    controller, note = load_controller(None)
+    assert isinstance(controller, LearnedController) and "default.safetensors" in note
+    controller, note = load_controller("scripted")
+    assert isinstance(controller, ScriptedController) and note == "NPCs: scripted"
+

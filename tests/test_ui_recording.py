@@ -23,7 +23,8 @@ from levels.params import load_preset  # noqa: E402
 def recorded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
     """A short spectated arena run, quit after some turns: its recording and final checksum."""
     data = tmp_path_factory.mktemp("data")
-    app = App(GameOptions(load_preset("arena"), 4, spectate=True, data_dir=data), surface=pygame.Surface((480, 300)))
+    app = App(GameOptions(load_preset("arena"), 4, spectate=True, data_dir=data, checkpoint="scripted"),
+              surface=pygame.Surface((480, 300)))
     app.speed = len(SPEEDS) - 1  # the fastest speed
     app.run(frames=40, headless=True)
     assert app.session.turn > 5

@@ -174,12 +174,18 @@ class LearnedController:
             self._generator.set_state(torch.from_numpy(raw))
 
 
-def load_controller(checkpoint: Path | None) -> tuple[NpcController, str]:
+SCRIPTED = "scripted"  # --checkpoint scripted: the scripted NPC instead of a learned policy
+
+
+def load_controller(checkpoint: Path | str | None) -> tuple[NpcController, str]:
     """The NPC controller and a line for the log.
 
-    An explicit ``checkpoint`` must load (errors are UserErrors); without one the
-    shipped default is used when present, else the scripted NPC.
+    ``"scripted"`` asks for the scripted NPC; another explicit ``checkpoint`` must load
+    (errors are UserErrors); without one the shipped default is used when present,
+    else the scripted NPC.
     """
+    if checkpoint is not None and str(checkpoint) == SCRIPTED:
+        return ScriptedController(), "NPCs: scripted"
     if checkpoint is not None:
         controller = LearnedController(Path(checkpoint))
         return controller, f"NPCs: {controller.name}"
@@ -496,7 +502,7 @@ class GameOptions:
 
     params: LevelParams
     seed: int = 0
-    checkpoint: Path | None = None
+    checkpoint: Path | str | None = None  # a file, "scripted", or None for the shipped default
     view: ViewMode = ViewMode.FIRST_PERSON
     spectate: bool = False
     data_dir: Path = field(default_factory=default_data_dir)

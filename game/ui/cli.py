@@ -58,8 +58,9 @@ def add_parser(subparsers: Any) -> None:
     source.add_argument("--preset", metavar="NAME",
                         help=f"shipped level preset (default: {DEFAULT_PRESET}; presets: {', '.join(preset_names())})")
     p.add_argument("--seed", type=seed_value, default=None, help="level seed (default: random; 0 with --headless)")
-    p.add_argument("--checkpoint", metavar="FILE", type=Path,
-                   help="NPC policy checkpoint (default: the shipped one, else the scripted NPC)")
+    p.add_argument("--checkpoint", metavar="FILE",
+                   help="NPC policy checkpoint, or 'scripted' for the scripted NPC "
+                        "(default: the shipped checkpoint)")
     p.add_argument("--spectate", action="store_true",
                    help="watch: the hero is driven by the NPC policy too; pause, speed and camera keys")
     p.add_argument("--continue", dest="load", action="store_true", help="continue the saved game")
