@@ -8,7 +8,8 @@ ignored, rewards and flags are 0, ``reset_now[b]`` is 1) instead of ticking.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import carray, njit, types
+from numba.extending import intrinsic
 
 from game.observe import observe_world
 from game.rng import randint
@@ -28,7 +29,11 @@ from game.state import (
     W_NEXT_LEVEL,
     W_TILES_VERSION,
     W_TURN,
+    Config,
+    Outputs,
+    Pool,
     Scratch,
+    World,
     X,
     Y,
 )
@@ -130,6 +135,48 @@ def _step_one(W, P, C, out, S, b: int, actions: np.ndarray) -> None:
 MODE_STEP, MODE_RESET, MODE_OBSERVE = 0, 1, 2
 
 
+@intrinsic
+def _data_pointer(typingctx, arr):
+    """The data pointer of an array (typed like its elements)."""
+    def codegen(context, builder, signature, args):
+        return context.make_array(signature.args[0])(context, builder, args[0]).data
+    return types.CPointer(arr.dtype)(arr), codegen
+
+
+@njit(cache=True, error_model="numpy")
+def _borrow(a: np.ndarray) -> np.ndarray:
+    """A view of ``a`` without a reference count (same type, no memory owner).
+
+    Every array view and every call numba makes increments and decrements the owner's
+    reference count atomically (NRT_incref/NRT_decref, about a third of a step's time
+    when the kernels pass the state tuples around). A view without an owner skips the
+    atomics. Safe here because the caller keeps ``a`` alive for the whole kernel call and
+    nothing borrowed outlives it.
+    """
+    return carray(_data_pointer(a), a.shape)
+
+
+@njit(cache=True, error_model="numpy")
+def _keep_alive(S) -> int:
+    return S.order.shape[0]
+
+
+@njit(cache=True, error_model="numpy")
+def _borrow_all(W, P, C, out, S):
+    W = World(_borrow(W.rng), _borrow(W.wi), _borrow(W.tiles), _borrow(W.locks), _borrow(W.occ),
+              _borrow(W.ag), _borrow(W.memory), _borrow(W.mask), _borrow(W.ep_return),
+              _borrow(W.it), _borrow(W.cells), _borrow(W.fov))
+    P = Pool(_borrow(P.tiles), _borrow(P.locks), _borrow(P.ag), _borrow(P.it), _borrow(P.factions))
+    C = Config(_borrow(C.sight), _borrow(C.weights), _borrow(C.rules), _borrow(C.fov),
+               _borrow(C.fov_count), _borrow(C.fov_d2count), _borrow(C.fov_index))
+    out = Outputs(_borrow(out.patch), _borrow(out.entities), _borrow(out.entity_mask),
+                  _borrow(out.self_vec), _borrow(out.reward), _borrow(out.terminated),
+                  _borrow(out.truncated), _borrow(out.final_return), _borrow(out.wout))
+    S = Scratch(_borrow(S.order), _borrow(S.keys), _borrow(S.drank), _borrow(S.cand_key),
+                _borrow(S.cand_kind), _borrow(S.cand_id), _borrow(S.counts))
+    return W, P, C, out, S
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def run_range(W, P, C, out, actions: np.ndarray, which: np.ndarray, mode: int, start: int,
               stop: int) -> None:
@@ -141,7 +188,11 @@ def run_range(W, P, C, out, actions: np.ndarray, which: np.ndarray, mode: int, s
     down (each entry point links and optimises the whole call tree again). Releases
     the GIL, so threads can run disjoint ranges of one batch at the same time.
     """
-    S = make_scratch(W, C)
+    scratch = make_scratch(W, C)
+    # Borrowed views (no reference counting) of everything the loop touches; the
+    # arguments and ``scratch`` keep the memory alive until this call returns.
+    W, P, C, out, S = _borrow_all(W, P, C, out, scratch)
+    actions = _borrow(actions)
     for b in range(start, stop):
         if mode == MODE_STEP:
             _step_one(W, P, C, out, S, b, actions)
@@ -150,6 +201,7 @@ def run_range(W, P, C, out, actions: np.ndarray, which: np.ndarray, mode: int, s
                 _reset_one(W, P, C, out, S, b)
         else:
             observe_world(W, C, out, S, b, False)
+    _keep_alive(scratch)  # numba frees a variable after its last use: not before here
 
 
 @njit(cache=True, error_model="numpy")
