@@ -1,6 +1,6 @@
 """Simulation throughput: agent-steps/s with full observations and random legal actions.
 
-    .venv/bin/python bench/sim_throughput.py [--peer-python /tmp/peer/bin/python] [--json out.json]
+    .venv/bin/python bench/sim_throughput.py [--peer-python PEER_VENV/bin/python] [--json out.json]
     .venv/bin/python bench/sim_throughput.py --soak 1000000     # invariant soak instead
 
 An agent-step is one agent slot of one world advancing one turn (B x A per call), with

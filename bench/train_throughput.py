@@ -1,6 +1,6 @@
 """End-to-end PPO throughput (rollouts + updates) and, in the same run, a peer figure.
 
-    .venv/bin/python bench/train_throughput.py [--iterations N] [--peer-python /tmp/peer-sb3/bin/python]
+    .venv/bin/python bench/train_throughput.py [--iterations N] [--peer-python PEER_VENV/bin/python]
     .venv/bin/python bench/train_throughput.py --sweep      # width/depth/token-count micro-benchmark
 
 Mindcrawl: learner agent-steps per second of ``Trainer.iterate`` (the default training
