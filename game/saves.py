@@ -23,7 +23,7 @@ from game.actions import ACTIONS_VERSION
 from game.spec import OBS_VERSION
 from game.state import World, grow_items
 from levels.errors import LevelFileError, ParamError, UserError
-from levels.files import atomic_write_bytes
+from levels.files import atomic_write_bytes, read_user_bytes
 from levels.level import Level
 from levels.params import params_from_dict, params_to_dict
 
@@ -56,12 +56,7 @@ def save_sim(sim: BatchedSim, path: str | Path) -> None:
 
 
 def _read(path: str | Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise SaveFileError(f"{path}: file not found") from None
-    except OSError as exc:
-        raise SaveFileError(f"{path}: cannot read ({exc})") from None
+    data = read_user_bytes(path, lambda reason: SaveFileError(f"{path}: {reason}"))
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in npz.files}

@@ -5,7 +5,33 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+
+
+def read_user_bytes(path: str | os.PathLike[str], error: Callable[[str], Exception],
+                    missing: str = "file not found") -> bytes:
+    """Read a file the user named; a missing or unreadable one raises ``error(reason)``.
+
+    ``reason`` is ``missing`` or ``"cannot read (...)"``; callers put the file name and
+    their own error type around it, so every loader words these failures alike.
+    """
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise error(missing) from None
+    except OSError as exc:
+        raise error(f"cannot read ({exc.strerror or exc})") from None
+
+
+def read_user_text(path: str | os.PathLike[str], error: Callable[[str], Exception],
+                   missing: str = "file not found") -> str:
+    """Like :func:`read_user_bytes`, decoded as UTF-8 (other bytes raise ``error``)."""
+    data = read_user_bytes(path, error, missing)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise error(f"cannot read ({exc})") from None
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:

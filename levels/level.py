@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from levels.errors import LevelFileError, ParamError
-from levels.files import atomic_write_text
+from levels.files import atomic_write_text, read_user_text
 from levels.params import ITEM_CATEGORIES, LevelParams, params_from_dict, params_to_dict
 from levels.tiles import TILE_CHARS, Tile
 
@@ -214,12 +214,7 @@ class Level:
     @classmethod
     def load(cls, path: str | Path) -> Level:
         """Read a level JSON file; errors name the file and what is wrong."""
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise LevelFileError(f"{path}: file not found") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise LevelFileError(f"{path}: cannot read ({exc})") from None
+        text = read_user_text(path, lambda reason: LevelFileError(f"{path}: {reason}"))
         try:
             return cls.from_json(text)
         except LevelFileError as exc:

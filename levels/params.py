@@ -22,7 +22,7 @@ import tomli_w
 
 from levels import schema
 from levels.errors import ParamError
-from levels.files import atomic_write_text
+from levels.files import atomic_write_text, read_user_text
 from levels.schema import FloatRange, IntRange, Weights, param
 
 GENERATORS = ("bsp", "caves", "drunkard", "maze", "arena")
@@ -435,12 +435,7 @@ def load_params(source: str | Path | LevelParams) -> LevelParams:
 
 
 def _load_file(path: Path) -> LevelParams:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ParamError("", "file not found", str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ParamError("", f"cannot read: {exc}", str(path)) from None
+    text = read_user_text(path, lambda reason: ParamError("", reason, str(path)))
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -32,7 +32,7 @@ from safetensors.torch import save as save_tensors
 from game.actions import ACTIONS_VERSION
 from game.spec import OBS_VERSION, spec_dict
 from levels.errors import UserError
-from levels.files import atomic_write_bytes
+from levels.files import atomic_write_bytes, read_user_bytes
 from npc.baseline import IdBaseline
 from npc.dense import DenseEmbedding
 from npc.policy import PolicyNet
@@ -130,12 +130,8 @@ def load_checkpoint(path: str | os.PathLike[str], num_actions: int | None = None
 
 def _read(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """Tensors and metadata of ``path``, with every file-level check."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise CheckpointError(f"{path}: no such checkpoint file") from None
-    except OSError as exc:
-        raise CheckpointError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    data = read_user_bytes(path, lambda reason: CheckpointError(f"{path}: {reason}"),
+                           missing="no such checkpoint file")
     header = _header(path, data)
     raw = header.get("__metadata__", {}).get(METADATA_KEY)
     if raw is None:

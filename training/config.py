@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 from levels.errors import UserError
+from levels.files import read_user_text
 
 CONFIG_DIR = Path(__file__).parent / "configs"
 
@@ -191,12 +192,7 @@ def config_from_dict(data: dict[str, Any], source: str = "config") -> TrainConfi
 def load_config(path: str | Path | None = None) -> TrainConfig:
     """Read a training config TOML (``None``: the shipped ``default.toml``)."""
     path = Path(path) if path is not None else CONFIG_DIR / "default.toml"
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such config file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    text = read_user_text(path, lambda reason: ConfigError(f"{path}: {reason}"), missing="no such config file")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

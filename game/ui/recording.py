@@ -30,7 +30,7 @@ from game.actions import ACTIONS_VERSION, CORE_ACTIONS
 from game.batch import BatchedSim
 from game.spec import OBS_VERSION
 from levels.errors import LevelFileError, UserError
-from levels.files import atomic_write_bytes, atomic_write_text
+from levels.files import atomic_write_bytes, atomic_write_text, read_user_text
 from levels.level import Level
 
 FORMAT_NAME = "mindcrawl-recording"
@@ -125,12 +125,7 @@ class Recording:
     @classmethod
     def load(cls, path: str | Path) -> Recording:
         """Read a recording file; errors name the file and the reason."""
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise RecordingError(f"{path}: file not found") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise RecordingError(f"{path}: cannot read ({exc})") from None
+        text = read_user_text(path, lambda reason: RecordingError(f"{path}: {reason}"))
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:

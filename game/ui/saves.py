@@ -26,7 +26,7 @@ from game.batch import BatchedSim
 from game.saves import load_sim, save_sim
 from game.ui.recording import Recording, RecordingError
 from levels.errors import UserError
-from levels.files import atomic_write_bytes
+from levels.files import atomic_write_bytes, read_user_bytes
 
 FORMAT_NAME = "mindcrawl-game-save"
 FORMAT_VERSION = 1
@@ -67,12 +67,7 @@ def save_game(path: str | Path, sim: BatchedSim, state: dict[str, Any], recordin
 
 def load_game(path: str | Path) -> LoadedGame:
     """Read a game save written by :func:`save_game`; errors name the file and the reason."""
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise GameSaveError(f"{path}: no saved game") from None
-    except OSError as exc:
-        raise GameSaveError(f"{path}: cannot read ({exc})") from None
+    data = read_user_bytes(path, lambda reason: GameSaveError(f"{path}: {reason}"), missing="no saved game")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
