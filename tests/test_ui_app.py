@@ -187,7 +187,7 @@ def test_animation_glides_between_cells(tmp_path: Path) -> None:
 def test_save_load_continues_identically(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     app.handle_key(pygame.K_w)
-    app.handle_key(pygame.K_F5)
+    app.handle_key(pygame.K_F6)
     assert (tmp_path / "save.mcsave").exists()
     keys = [pygame.K_z, pygame.K_z, pygame.K_d]
     for key in keys:
@@ -236,7 +236,7 @@ def test_death_ends_the_run_and_deletes_its_save(tmp_path: Path) -> None:
     app = App(GameOptions(level.params, 0, level=level, data_dir=tmp_path, checkpoint="scripted"),
               surface=pygame.Surface(SIZE))
     app.text = False
-    app.handle_key(pygame.K_F5)
+    app.handle_key(pygame.K_F6)
     for _ in range(5):
         if app.session.finished:
             break

@@ -22,7 +22,8 @@ def test_every_play_action_has_a_key_and_a_help_line() -> None:
     bound = {b.command for b in BINDINGS if Context.PLAY in b.contexts}
     assert wanted <= bound
     rows = help_lines(Context.PLAY)
-    assert len(rows) == sum(Context.PLAY in b.contexts for b in BINDINGS)
+    # One row per command (a command with two bindings, like F6 and Ctrl+S, shares a row).
+    assert len(rows) == len({(b.command, b.description) for b in BINDINGS if Context.PLAY in b.contexts})
     assert ("W / Up / Keypad 8", rows[0][1]) == rows[0]
     assert all(keys and text for keys, text in rows)
 
@@ -54,3 +55,25 @@ def test_tween_retargets_from_where_things_are() -> None:
     assert tween.sample("a", 1.5).x == pytest.approx(0.0)
     assert not tween.busy(1.5)
     assert tween.sample("b", 0.0) is None
+
+
+def test_f5_is_live_retraining_and_saving_moved_to_f6_and_ctrl_s() -> None:
+    for context in (Context.PLAY, Context.SPECTATE, Context.SUMMARY, Context.LIVE):
+        assert command_for(pygame.K_F5, context) is Command.LIVE_PANEL
+    assert command_for(pygame.K_F5, Context.PANEL) is None  # the designer panel keeps its keys
+    assert command_for(pygame.K_F6, Context.PLAY) is Command.SAVE
+    assert command_for(pygame.K_s, Context.PLAY, ctrl=True) is Command.SAVE
+    assert command_for(pygame.K_s, Context.PLAY) is Command.BACK
+    assert command_for(pygame.K_F9, Context.PLAY) is Command.LOAD
+    rows = dict(help_lines(Context.PLAY))
+    assert rows["F6 / Ctrl+S"] == "save the game" and "live retraining" in rows["F5"]
+
+
+def test_live_panel_keys_are_listed_in_its_help() -> None:
+    wanted = {Command.LIVE_START, Command.LIVE_PAUSE, Command.LIVE_LEARNERS, Command.LIVE_SNAPSHOT,
+              Command.LIVE_REVERT, Command.LIVE_SAVE, Command.LIVE_PANEL, Command.QUIT, Command.HELP}
+    assert wanted <= {b.command for b in BINDINGS if Context.LIVE in b.contexts}
+    assert command_for(pygame.K_r, Context.LIVE) is Command.LIVE_REVERT
+    assert command_for(pygame.K_w, Context.LIVE) is None  # no game keys leak into the panel
+    assert len(help_lines(Context.LIVE)) == len({(b.command, b.description) for b in BINDINGS
+                                                 if Context.LIVE in b.contexts})

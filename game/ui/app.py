@@ -41,6 +41,7 @@ from game.state import ALIVE, EQ_POTION, EQ_RANGED, FACTION, FLOOR, PRESENT, WAI
 from game.ui import controls
 from game.ui.animation import Pose, Tween
 from game.ui.controls import Command, Context
+from game.ui.live_panel import LivePanel, LiveRetraining
 from game.ui.panel import Panel, PanelResult
 from game.ui.recording import Recording, new_sim, replay_sim
 from game.ui.saves import LoadedGame, load_game, peek_state, save_game
@@ -149,6 +150,11 @@ class LearnedController:
         self.num_actions = int(meta["num_actions"])
         self.name = f"{meta['arch']} policy ({path.name})"
         self._generator = torch.Generator().manual_seed(0)
+
+    @property
+    def net(self) -> object:
+        """The policy network (live retraining trains a copy of it)."""
+        return self._net
 
     def __call__(self, obs: dict[str, np.ndarray]) -> np.ndarray:
         """Sampled (masked) actions for every agent of world 0."""
@@ -359,9 +365,12 @@ class Session:
         self.tween.snap(self.targets(), self.tween.start_time)
 
     def view(self, now: float, omniscient: bool, title: str,
-             paths: tuple[tuple[tuple[int, int], ...], ...] = ()) -> ViewState:
-        """The frame's :class:`ViewState`."""
-        labels = self.labels if self.player < 0 else {}
+             paths: tuple[tuple[tuple[int, int], ...], ...] = (), tags: dict[int, str] | None = None) -> ViewState:
+        """The frame's :class:`ViewState`; ``tags`` (e.g. the weight version driving each NPC) join the labels."""
+        labels = dict(self.labels) if self.player < 0 else {}
+        for slot, tag in (tags or {}).items():
+            if tag and slot != self.player:
+                labels[slot] = f"{labels.get(slot, '')} {tag}".strip()
         request = ViewRequest(viewer=self.viewer, player=self.player, omniscient=omniscient,
                               messages=tuple(self.log)[-HUD_MESSAGES:], title=title, labels=labels,
                               paths=paths)
@@ -532,6 +541,8 @@ class App:
         self.mode = options.view
         self.help_open = False
         self.panel: Panel | None = None
+        self.live = LiveRetraining(options.data_dir, options.params)
+        self.live_panel: LivePanel | None = None
         self.omniscient = False
         self.paused = False
         self.speed = DEFAULT_SPEED
@@ -576,6 +587,8 @@ class App:
         """Where key presses go now."""
         if self.panel is not None:
             return Context.PANEL
+        if self.live_panel is not None:
+            return Context.LIVE
         if self.session.finished:
             return Context.SUMMARY
         return Context.SPECTATE if self.spectate else Context.PLAY
@@ -597,8 +610,12 @@ class App:
             self.help_open = True
         elif command is Command.PANEL:
             self.toggle_panel()
+        elif command is Command.LIVE_PANEL:
+            self.toggle_live_panel()
         elif context is Context.PANEL:
             self._panel_command(command)
+        elif context is Context.LIVE:
+            self._live_command(command)
         elif command is Command.TOGGLE_VIEW:
             self.mode = VIEW_ORDER[(VIEW_ORDER.index(self.mode) + 1) % len(VIEW_ORDER)]
         elif command is Command.QUIT:
@@ -697,10 +714,14 @@ class App:
         if s.replay_of is not None:
             actions = np.asarray(s.replay_of.actions[s.turn], dtype=np.int64)
         else:
+            self.live.before_turn(s.sim, s.player)
             actions = np.asarray(self.controller(s.sim.observations()), dtype=np.int64).copy()
             if s.player >= 0 and player_action is not None:
                 actions[s.player] = player_action
+        alive_before = s.sim.world.ag[0, :, ALIVE] != 0
         s.play(actions, self.now)
+        if s.replay_of is None:
+            self.live.after_turn(s.sim, alive_before)
         if s.replay_of is not None and s.recording.checksums[-1] != s.replay_of.checksums[s.turn - 1]:
             s.outcome = f"The replay diverged from the recording at turn {s.turn}."
         if s.finished:
@@ -738,6 +759,8 @@ class App:
         """Start a new run on ``level`` (keeps the view, panel closed)."""
         self._keep_recording()
         self.session = start_session(level, seed, self.controller, self.spectate)
+        if level.params != self.params:
+            self.live.set_params(level.params)
         self.params = level.params
         self._say(f"A new run: level seed {level.seed}. F1: help.")
 
@@ -785,6 +808,7 @@ class App:
         if not s.finished and s.replay_of is None and not self.spectate:
             self.save()
         self._keep_recording()
+        self.live.close()
         self.running = False
 
     def _keep_recording(self) -> None:
@@ -796,9 +820,35 @@ class App:
     def toggle_panel(self) -> None:
         """Open or close the designer panel."""
         if self.panel is None:
-            self.panel = Panel(self.params, self.session.level.seed, self.options.data_dir)
+            self.panel = Panel(self.params, self.session.level.seed, self.options.data_dir,
+                               on_change=self.live.set_params)
         else:
             self.panel = None
+
+    def toggle_live_panel(self) -> None:
+        """Open or close the live-retraining panel (the game goes on underneath)."""
+        if self.live_panel is None:
+            self.controller = self.live.adopt(self.controller)
+            self.live_panel = LivePanel(self.live)
+        else:
+            self.live_panel = None
+
+    def start_live(self) -> bool:
+        """Start live retraining (what Enter in the F5 panel does); False when the NPCs cannot learn."""
+        self.controller = self.live.adopt(self.controller)
+        self.live.start()
+        return self.live.active
+
+    def _live_command(self, command: Command) -> None:
+        assert self.live_panel is not None
+        if command is Command.QUIT:
+            self.live_panel = None
+            return
+        self.live_panel.handle(command)
+
+    def close(self) -> None:
+        """Release what outlives a frame: the learner process and its shared memory."""
+        self.live.close()
 
     def _panel_command(self, command: Command) -> None:
         assert self.panel is not None
@@ -815,6 +865,7 @@ class App:
     def update(self, dt: float) -> None:
         """Advance the app clock by ``dt`` seconds (spectators' turns happen here)."""
         self.now += dt
+        self.live.poll()
         if not self.spectate or self.paused or self.panel is not None or self.session.finished:
             self._since_step = 0.0
             return
@@ -844,14 +895,18 @@ class App:
     def draw(self, surface: pygame.Surface | None = None) -> None:
         """Draw the frame: the view, then the panel, summary or help on top."""
         surface = surface if surface is not None else self.screen
-        view = self.session.view(self.now, self.omniscient and self.spectate, self.title(), self.planned_paths())
+        tags = {slot: self.live.tag(slot) for slot in range(self.session.sim.num_agents)} if self.live.active else None
+        view = self.session.view(self.now, self.omniscient and self.spectate, self.title(), self.planned_paths(), tags)
         help_keys = controls.help_lines(self.context()) if self.help_open else None
-        overlay = self.panel is not None or self.session.finished
+        overlay = self.panel is not None or self.live_panel is not None or self.session.finished
         self.draw_frame(surface, view, self.mode, text=self.text, help_keys=None if overlay else help_keys)
         if self.panel is not None:
             self.panel.draw(surface, self.font, self.text)
+        elif self.live_panel is not None:
+            self.live_panel.draw(surface, self.font, self.text)
         elif self.session.finished:
-            rows = self.session.summary() + ["", "Enter: a new run   F9: load the saved game   Esc: quit"]
+            rows = self.session.summary() + ["", "Enter: a new run   F9: load the saved game   "
+                                                 "F5: live retraining   Esc: quit"]
             _draw_text_box(surface, self.font, "The run is over", rows, self.text)
         if overlay and help_keys is not None:
             _draw_text_box(surface, self.font, "Keys (F1 or Esc closes)", help_keys, self.text)

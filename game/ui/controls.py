@@ -20,6 +20,7 @@ class Context(Enum):
     PLAY = "play"  # the player's turn
     SPECTATE = "spectate"  # watching NPCs (and replays)
     PANEL = "panel"  # the designer panel
+    LIVE = "live"  # the live-retraining panel (F5)
     SUMMARY = "summary"  # the end-of-run screen
 
 
@@ -64,6 +65,16 @@ class Command(Enum):
     PREVIEW_FLOOR = "preview_floor"
     SAVE_PARAMS = "save_params"
     PLAY_LEVEL = "play_level"
+    # Live-retraining panel
+    LIVE_PANEL = "live_panel"
+    LIVE_START = "live_start"
+    LIVE_PAUSE = "live_pause"
+    LIVE_LEARNERS = "live_learners"
+    LIVE_SNAPSHOT = "live_snapshot"
+    LIVE_UP = "live_up"
+    LIVE_DOWN = "live_down"
+    LIVE_REVERT = "live_revert"
+    LIVE_SAVE = "live_save"
 
 
 _GAME = (Context.PLAY, Context.SPECTATE)
@@ -111,7 +122,10 @@ BINDINGS: tuple[Binding, ...] = (
             "show the whole floor / only what the followed agent knows"),
     Binding(Command.TOGGLE_VIEW, (pygame.K_v,), _GAME, "switch view: first-person, top-down, isometric"),
     Binding(Command.PANEL, (pygame.K_TAB,), _GAME + (Context.PANEL,), "designer panel (open / close)"),
-    Binding(Command.SAVE, (pygame.K_F5,), (Context.PLAY,), "save the game"),
+    Binding(Command.LIVE_PANEL, (pygame.K_F5,), _GAME + (Context.SUMMARY, Context.LIVE),
+            "live retraining panel (open / close)"),
+    Binding(Command.SAVE, (pygame.K_F6,), (Context.PLAY,), "save the game"),
+    Binding(Command.SAVE, (pygame.K_s,), (Context.PLAY,), "save the game", ctrl=True),
     Binding(Command.LOAD, (pygame.K_F9,), _GAME + (Context.SUMMARY,), "load the saved game"),
     Binding(Command.NEW_RUN, (pygame.K_RETURN, pygame.K_SPACE), (Context.SUMMARY,),
             "start a new run (a new seed; a replay starts over)"),
@@ -138,6 +152,17 @@ BINDINGS: tuple[Binding, ...] = (
             "save the parameters as TOML (type the file name, Enter saves)"),
     Binding(Command.PLAY_LEVEL, (pygame.K_p,), (Context.PANEL,), "play the previewed level (a new run)"),
     Binding(Command.QUIT, (pygame.K_ESCAPE,), (Context.PANEL,), "close the panel"),
+    # Live retraining (F5): the game goes on underneath.
+    Binding(Command.LIVE_START, (pygame.K_RETURN, pygame.K_KP_ENTER), (Context.LIVE,),
+            "start the learner (restart it after a crash)"),
+    Binding(Command.LIVE_PAUSE, (pygame.K_SPACE, pygame.K_p), (Context.LIVE,), "pause / resume the learner"),
+    Binding(Command.LIVE_LEARNERS, (pygame.K_l,), (Context.LIVE,), "who learns: all NPCs, one faction, none"),
+    Binding(Command.LIVE_SNAPSHOT, (pygame.K_k,), (Context.LIVE,), "take a snapshot of the current weights"),
+    Binding(Command.LIVE_UP, (pygame.K_UP,), (Context.LIVE,), "previous snapshot"),
+    Binding(Command.LIVE_DOWN, (pygame.K_DOWN,), (Context.LIVE,), "next snapshot"),
+    Binding(Command.LIVE_REVERT, (pygame.K_r,), (Context.LIVE,), "revert the NPCs to the selected snapshot"),
+    Binding(Command.LIVE_SAVE, (pygame.K_c,), (Context.LIVE,), "save the selected snapshot as a checkpoint"),
+    Binding(Command.QUIT, (pygame.K_ESCAPE,), (Context.LIVE,), "close the panel"),
 )
 
 
@@ -164,12 +189,18 @@ def key_label(key: int) -> str:
 
 def help_lines(context: Context) -> list[tuple[str, str]]:
     """``(keys, description)`` rows for the help overlay of ``context``, in table order."""
-    rows = []
+    rows: list[tuple[str, str]] = []
+    last: Binding | None = None
     for binding in BINDINGS:
         if context in binding.contexts:
             labels = list(dict.fromkeys(key_label(k) for k in binding.keys))
             prefix = "Ctrl+" if binding.ctrl else ""
-            rows.append((" / ".join(prefix + label for label in labels), binding.description))
+            keys = " / ".join(prefix + label for label in labels)
+            if last is not None and (last.command, last.description) == (binding.command, binding.description):
+                rows[-1] = (f"{rows[-1][0]} / {keys}", binding.description)  # one row for one command
+            else:
+                rows.append((keys, binding.description))
+            last = binding
     return rows
 
 

@@ -19,6 +19,7 @@ import copy
 import dataclasses
 import math
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -262,8 +263,10 @@ class PanelResult:
 class Panel:
     """The designer panel's state and drawing (see the module docstring)."""
 
-    def __init__(self, params: LevelParams, seed: int, data_dir: Path) -> None:
+    def __init__(self, params: LevelParams, seed: int, data_dir: Path,
+                 on_change: Callable[[LevelParams], None] | None = None) -> None:
         self.original = params
+        self.on_change = on_change  # told every valid edit (the live learner trains on it at once)
         self.table = params_to_dict(params)
         self.full = _defaults_table(params)
         self.fields = panel_fields(params)
@@ -298,7 +301,9 @@ class Panel:
         if spec.path[:2] == ("loot", "kinds"):
             self.full["loot"]["kinds"][spec.path[2]] = copy.deepcopy(self.table["loot"]["kinds"][spec.path[2]])
         self.stale = True
-        self.validate()
+        params = self.validate()
+        if params is not None and self.on_change is not None:
+            self.on_change(params)
 
     def validate(self) -> LevelParams | None:
         """The edited parameters, or None with :attr:`error` set."""
