@@ -33,7 +33,7 @@ from game import kernels
 from game.actions import CORE_ACTIONS
 from game.fov import build_fov_table
 from game.layout import AgentLayout
-from game.pool import LevelPool
+from game.pool import LevelPool, item_kind_names
 from game.rng import fresh_seed, seed_states
 from game.state import (
     ALIVE,
@@ -61,6 +61,10 @@ from levels.params import LevelParams, load_params
 _WORLD_RNG_STREAM = 1
 #: Batches at least this large step on all threads by default.
 PARALLEL_MIN_WORLDS = 4
+#: Multi-threaded steps split the batch into up to this many chunks per thread ...
+CHUNKS_PER_THREAD = 4
+#: ... of at least this many worlds (a chunk costs one kernel call).
+MIN_CHUNK_WORLDS = 64
 
 
 class ActionError(UserError, ValueError):
@@ -112,13 +116,18 @@ class BatchedSim:
         threads: worker threads stepping disjoint ranges of worlds (default: every CPU
             when B >= 4, else 1; numba kernels release the GIL).
         generate: level generator ``(params, seed) -> Level`` (default levels.generate).
+        entity_kind: also return the optional observation key ``entity_kind`` (int32
+            ``[B, A, K]``: 0 for tokens that are not items and for padding, else the
+            item's kind id, see :attr:`entity_kind_names`). Off by default; when off it
+            costs nothing. It does not change ``OBS_VERSION`` (tokens are untouched).
     """
 
     def __init__(self, params: str | Path | LevelParams = "arena", num_worlds: int = 1,
                  seed: int | None = None, *, pool_size: int = 64,
                  levels: Sequence[Level] | None = None, max_turns: int | None = None,
                  num_actions: int = CORE_ACTIONS, threads: int | None = None,
-                 generate: Callable[[LevelParams, int], Level] | None = None) -> None:
+                 generate: Callable[[LevelParams, int], Level] | None = None,
+                 entity_kind: bool = False) -> None:
         self.params = resolve_params(params, check=not levels)
         if not isinstance(num_worlds, (int, np.integer)) or num_worlds < 1:
             raise UserError(f"num_worlds must be a positive integer, got {num_worlds!r}")
@@ -144,7 +153,10 @@ class BatchedSim:
                       self.params.floors.width)
         self.world: World = new_world(self.num_worlds, self.num_agents, 0, self.shape,
                                       self.num_actions, self.config.fov.shape[0])
-        self.out: Outputs = new_outputs(self.num_worlds, self.num_agents)
+        self.entity_kind = bool(entity_kind)
+        #: Item kind names by ``entity_kind`` id: id ``j + 1`` is ``entity_kind_names[j]``.
+        self.entity_kind_names = item_kind_names(self.params)
+        self.out: Outputs = new_outputs(self.num_worlds, self.num_agents, self.entity_kind)
         self._all = np.ones(self.num_worlds, np.uint8)
         self._no_actions = np.zeros((self.num_worlds, self.num_agents), np.int32)
         self.seed = -1
@@ -216,7 +228,11 @@ class BatchedSim:
             return
         if self._executor is None:
             self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="mindcrawl-sim")
-        bounds = np.linspace(0, self.num_worlds, self.threads + 1).astype(int)
+        # A few chunks per thread, taken from the executor's queue: a thread the shared
+        # machine slows down takes fewer chunks instead of holding up the step.
+        chunks = max(self.threads, min(CHUNKS_PER_THREAD * self.threads,
+                                       self.num_worlds // MIN_CHUNK_WORLDS))
+        bounds = np.linspace(0, self.num_worlds, chunks + 1).astype(int)
         jobs = [self._executor.submit(kernel, *args, int(lo), int(hi))
                 for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
         for job in jobs:
@@ -244,8 +260,11 @@ class BatchedSim:
     def observations(self) -> dict[str, np.ndarray]:
         """The current observation buffers, keyed as in :mod:`game.spec`."""
         o = self.out
-        return {"patch": o.patch, "entities": o.entities, "entity_mask": o.entity_mask,
-                "self": o.self_vec, "action_mask": self.world.mask}
+        obs = {"patch": o.patch, "entities": o.entities, "entity_mask": o.entity_mask,
+               "self": o.self_vec, "action_mask": self.world.mask}
+        if self.entity_kind:
+            obs["entity_kind"] = o.entity_kind
+        return obs
 
     def info(self) -> dict[str, np.ndarray]:
         """Per-world and per-agent status arrays of the last call."""

@@ -113,17 +113,17 @@ def _reset_one(W, P, C, out, S, b: int) -> None:
     _clear_step(out, b)
     reset_world(W, P, b)
     out.wout[b, OUT_RESET] = 1
-    observe_world(W, C, out, S, b, False)
+    observe_world(W, C, out, S, b, False, P.kind)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _step_one(W, P, C, out, S, b: int, actions: np.ndarray) -> None:
     if W.wi[b, W_DONE]:
         _reset_one(W, P, C, out, S, b)
         return
     _clear_step(out, b)
     tick(W, C, out, S, b, actions)
-    observe_world(W, C, out, S, b, True)
+    observe_world(W, C, out, S, b, True, P.kind)
     for a in range(W.ag.shape[1]):
         W.ep_return[b, a] += out.reward[b, a]
     if W.wi[b, W_DONE]:
@@ -166,12 +166,14 @@ def _borrow_all(W, P, C, out, S):
     W = World(_borrow(W.rng), _borrow(W.wi), _borrow(W.tiles), _borrow(W.locks), _borrow(W.occ),
               _borrow(W.ag), _borrow(W.memory), _borrow(W.mask), _borrow(W.ep_return),
               _borrow(W.it), _borrow(W.cells), _borrow(W.fov))
-    P = Pool(_borrow(P.tiles), _borrow(P.locks), _borrow(P.ag), _borrow(P.it), _borrow(P.factions))
+    P = Pool(_borrow(P.tiles), _borrow(P.locks), _borrow(P.ag), _borrow(P.it), _borrow(P.factions),
+             _borrow(P.kind))
     C = Config(_borrow(C.sight), _borrow(C.weights), _borrow(C.rules), _borrow(C.fov),
                _borrow(C.fov_count), _borrow(C.fov_d2count), _borrow(C.fov_index))
     out = Outputs(_borrow(out.patch), _borrow(out.entities), _borrow(out.entity_mask),
                   _borrow(out.self_vec), _borrow(out.reward), _borrow(out.terminated),
-                  _borrow(out.truncated), _borrow(out.final_return), _borrow(out.wout))
+                  _borrow(out.truncated), _borrow(out.final_return), _borrow(out.wout),
+                  _borrow(out.entity_kind))
     S = Scratch(_borrow(S.order), _borrow(S.keys), _borrow(S.drank), _borrow(S.cand_key),
                 _borrow(S.cand_kind), _borrow(S.cand_id), _borrow(S.counts))
     return W, P, C, out, S
@@ -200,7 +202,7 @@ def run_range(W, P, C, out, actions: np.ndarray, which: np.ndarray, mode: int, s
             if which[b]:
                 _reset_one(W, P, C, out, S, b)
         else:
-            observe_world(W, C, out, S, b, False)
+            observe_world(W, C, out, S, b, False, P.kind)
     _keep_alive(scratch)  # numba frees a variable after its last use: not before here
 
 

@@ -11,7 +11,7 @@ import numpy as np
 from numba import njit
 
 from game.fov import compute_fov
-from game.rules import compute_mask, held_key, reach_of
+from game.rules import compute_mask, key_slot, reach_of
 from game.spec import (
     FEATURE_CLIP,
     HP_SCALE,
@@ -66,6 +66,7 @@ from game.state import (
     RANGED,
     RULE_MAX_TURNS,
     W_CELLS,
+    W_LEVEL,
     W_TILES_VERSION,
     W_TURN,
     WAIT_LEFT,
@@ -98,12 +99,14 @@ def _visible(fov_index: np.ndarray, vis: np.ndarray, n: int, dy: int, dx: int) -
     return 0 <= i < n and vis[i] != 0
 
 
-@njit(cache=True, error_model="numpy")
-def _agent_token(W, b: int, me: int, o: int, row: np.ndarray) -> None:
-    ag = W.ag[b, o]
-    its = W.it[b]
+# The token and self helpers take one world's rows, never the state tuples: a call that
+# is not inlined copies every array of a tuple argument onto the stack (~1 KB for World).
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _agent_token(ag: np.ndarray, ally: bool, its: np.ndarray, row: np.ndarray) -> None:
     row[0] = 1.0
-    if ag[FACTION] == W.ag[b, me, FACTION]:
+    if ally:
         row[8] = 1.0
     else:
         row[9] = 1.0
@@ -137,9 +140,8 @@ def _potion_cols(it: np.ndarray, row: np.ndarray, j: int) -> None:
     _put(row, j + 3, it[I_BTURNS] / TURN_SCALE)
 
 
-@njit(cache=True, error_model="numpy")
-def _item_token(W, b: int, me: int, i: int, row: np.ndarray) -> None:
-    it = W.it[b, i]
+@njit(cache=True, error_model="numpy", inline="always")
+def _item_token(it: np.ndarray, my_dex: int, row: np.ndarray) -> None:
     c = it[I_CAT]
     row[1 + c] = 1.0
     if c == MELEE:
@@ -148,14 +150,13 @@ def _item_token(W, b: int, me: int, i: int, row: np.ndarray) -> None:
     elif c == RANGED:
         _put(row, 17, it[I_DMIN] / STAT_SCALE)
         _put(row, 18, it[I_DMAX] / STAT_SCALE)
-        _put(row, 19, reach_of(it[I_RANGE], W.ag[b, me, DEX]) / STAT_SCALE)
+        _put(row, 19, reach_of(it[I_RANGE], my_dex) / STAT_SCALE)
     elif c == POTION:
         _potion_cols(it, row, 20)
 
 
-@njit(cache=True, error_model="numpy")
-def _cell_token(W, b: int, me: int, f: int, y: int, x: int, row: np.ndarray) -> None:
-    t = W.tiles[b, f, y, x]
+@njit(cache=True, error_model="numpy", inline="always")
+def _cell_token(t: int, have_key: bool, row: np.ndarray) -> None:
     if t == _STAIRS_DOWN:
         row[6] = 1.0
     elif t == _STAIRS_UP:
@@ -166,14 +167,13 @@ def _cell_token(W, b: int, me: int, f: int, y: int, x: int, row: np.ndarray) -> 
             row[27] = 1.0
         elif t == _DOOR_LOCKED:
             row[28] = 1.0
-            if held_key(W, b, me, W.locks[b, f, y, x]) >= 0:
+            if have_key:
                 row[29] = 1.0
 
 
-@njit(cache=True, error_model="numpy")
-def _self_features(W, C, b: int, a: int, v: np.ndarray) -> None:
-    ag = W.ag[b, a]
-    its = W.it[b]
+@njit(cache=True, error_model="numpy", inline="always")
+def _self_features(ag: np.ndarray, its: np.ndarray, floors: int, height: int, width: int,
+                   time: float, under: int, v: np.ndarray) -> None:
     v[:] = 0.0
     _put(v, 0, ag[HP] / ag[MAX_HP])
     _put(v, 1, ag[HP] / HP_SCALE)
@@ -201,22 +201,69 @@ def _self_features(W, C, b: int, a: int, v: np.ndarray) -> None:
         _potion_cols(its[p], v, 17)
     _put(v, 21, ag[KEYS] / KEY_SCALE)
     _put(v, 22, ag[WAIT_LEFT] / KEY_SCALE)
-    floors, height, width = W.tiles.shape[1], W.tiles.shape[2], W.tiles.shape[3]
-    f = ag[FLOOR]
-    _put(v, 23, f / max(floors - 1, 1))
+    _put(v, 23, ag[FLOOR] / max(floors - 1, 1))
     _put(v, 24, ag[Y] / height)
     _put(v, 25, ag[X] / width)
-    _put(v, 26, W.wi[b, W_TURN] / C.rules[RULE_MAX_TURNS])
-    t = W.tiles[b, f, ag[Y], ag[X]]
-    if t == _STAIRS_DOWN:
+    _put(v, 26, time)
+    if under == _STAIRS_DOWN:
         v[27] = 1.0
-    elif t == _STAIRS_UP:
+    elif under == _STAIRS_UP:
         v[27] = -1.0
 
 
 @njit(cache=True, error_model="numpy")
-def observe_world(W, C, out, S, b: int, reward_explore: bool) -> None:
-    """Build every agent's observation and mask in world ``b`` (after a tick or a reset)."""
+def _off_map(cell: np.ndarray) -> None:
+    cell[0] = OFF_MAP
+    cell[1] = 0
+    cell[2] = 0
+    cell[3] = 0
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _tile_channels(patch: np.ndarray, mem: np.ndarray, fov_index: np.ndarray, vis: np.ndarray,
+                   n: int, y: int, x: int) -> None:
+    """Channels 0-2 of the patch (known, visible, explored); channel 3 cleared."""
+    height, width = mem.shape
+    R = PATCH_RADIUS
+    Rf = fov_index.shape[0] // 2
+    x0 = max(0, R - x)  # patch columns on the floor: x0..x1-1
+    x1 = min(PATCH, width - x + R)
+    for py in range(PATCH):
+        prow = patch[py]
+        yy = y + py - R
+        if yy < 0 or yy >= height:
+            for px in range(PATCH):
+                _off_map(prow[px])
+            continue
+        for px in range(x0):
+            _off_map(prow[px])
+        for px in range(x1, PATCH):
+            _off_map(prow[px])
+        mrow = mem[yy]
+        oy = py - R
+        in_table = -Rf <= oy <= Rf
+        for px in range(x0, x1):
+            cell = prow[px]
+            known = mrow[x + px - R]
+            cell[0] = known
+            cell[2] = 1 if known else 0
+            cell[3] = 0
+            seen = 0
+            ox = px - R
+            if in_table and -Rf <= ox <= Rf:
+                i = fov_index[oy + Rf, ox + Rf]
+                if 0 <= i < n and vis[i] != 0:
+                    seen = 1
+            cell[1] = seen
+
+
+@njit(cache=True, error_model="numpy")
+def observe_world(W, C, out, S, b: int, reward_explore: bool, item_kind: np.ndarray) -> None:
+    """Build every agent's observation and mask in world ``b`` (after a tick or a reset).
+
+    ``item_kind`` (``Pool.kind``) feeds the optional ``entity_kind`` output, written only
+    when ``out.entity_kind`` has a row per world.
+    """
     A = W.ag.shape[1]
     n_items = W.it.shape[1]
     ags = W.ag[b]
@@ -224,11 +271,14 @@ def observe_world(W, C, out, S, b: int, reward_explore: bool) -> None:
     cand_key = S.cand_key
     cand_kind = S.cand_kind
     cand_id = S.cand_id
-    height, width = W.tiles.shape[2], W.tiles.shape[3]
+    floors, height, width = W.tiles.shape[1], W.tiles.shape[2], W.tiles.shape[3]
     fov_index = C.fov_index
-    Rf = fov_index.shape[0] // 2
     fov = C.fov
     R = PATCH_RADIUS
+    with_kind = out.entity_kind.shape[0] != 0
+    level = W.wi[b, W_LEVEL]
+    time = W.wi[b, W_TURN] / C.rules[RULE_MAX_TURNS]
+    cells = W.cells[b]
     for a in range(A):
         compute_mask(W, b, a)
         patch = out.patch[b, a]
@@ -236,6 +286,8 @@ def observe_world(W, C, out, S, b: int, reward_explore: bool) -> None:
         tmask = out.entity_mask[b, a]
         tokens[:, :] = 0.0
         tmask[:] = 0
+        if with_kind:
+            out.entity_kind[b, a, :] = 0
         ag = ags[a]
         if ag[ALIVE] == 0:
             patch[:, :, :] = 0
@@ -260,26 +312,7 @@ def observe_world(W, C, out, S, b: int, reward_explore: bool) -> None:
             ag[FOV_N] = n
         if reward_explore and new:
             out.reward[b, a] += C.weights[me, OBJ_EXPLORE] * new
-        # Tile channels.
-        for py in range(PATCH):
-            yy = y + py - R
-            for px in range(PATCH):
-                xx = x + px - R
-                patch[py, px, 3] = 0
-                if yy < 0 or yy >= height or xx < 0 or xx >= width:
-                    patch[py, px, 0] = OFF_MAP
-                    patch[py, px, 1] = 0
-                    patch[py, px, 2] = 0
-                    continue
-                known = mem[yy, xx]
-                patch[py, px, 0] = known
-                patch[py, px, 2] = 1 if known else 0
-                seen = 0
-                if -Rf <= py - R <= Rf and -Rf <= px - R <= Rf:
-                    i = fov_index[py - R + Rf, px - R + Rf]
-                    if 0 <= i < n and vis[i] != 0:
-                        seen = 1
-                patch[py, px, 1] = seen
+        _tile_channels(patch, mem, fov_index, vis, n, y, x)
         # Candidates: visible agents, items, doors and stairs.
         nc = 0
         for o in range(A):
@@ -308,7 +341,6 @@ def observe_world(W, C, out, S, b: int, reward_explore: bool) -> None:
             nc += 1
             if -R <= dy <= R and -R <= dx <= R and patch[dy + R, dx + R, 3] == 0:
                 patch[dy + R, dx + R, 3] = OCC_ITEM
-        cells = W.cells[b]
         for s in range(W.wi[b, W_CELLS]):
             if cells[s, 0] != f:
                 continue
@@ -335,19 +367,23 @@ def observe_world(W, C, out, S, b: int, reward_explore: bool) -> None:
             kind = cand_kind[k]
             c = cand_id[k]
             if kind == _KIND_AGENT:
-                _agent_token(W, b, a, c, row)
+                _agent_token(ags[c], ags[c, FACTION] == me, its, row)
                 ty = ags[c, Y]
                 tx = ags[c, X]
             elif kind == _KIND_ITEM:
-                _item_token(W, b, a, c, row)
+                _item_token(its[c], ag[DEX], row)
+                if with_kind:
+                    out.entity_kind[b, a, k] = item_kind[level, c]
                 ty = its[c, I_Y]
                 tx = its[c, I_X]
             else:
                 ty = cells[c, 1]
                 tx = cells[c, 2]
-                _cell_token(W, b, a, f, ty, tx, row)
+                t = tiles[ty, tx]
+                have_key = t == _DOOR_LOCKED and key_slot(its, a, ag[KEYS], W.locks[b, f, ty, tx]) >= 0
+                _cell_token(t, have_key, row)
             _put(row, 31, (ty - y) / POS_SCALE)
             _put(row, 32, (tx - x) / POS_SCALE)
             _put(row, 33, max(abs(ty - y), abs(tx - x)) / POS_SCALE)
             tmask[k] = 1
-        _self_features(W, C, b, a, out.self_vec[b, a])
+        _self_features(ag, its, floors, height, width, time, tiles[y, x], out.self_vec[b, a])

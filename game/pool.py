@@ -44,6 +44,7 @@ from game.state import (
     empty_agents,
     empty_items,
     grow_items,
+    grow_kinds,
 )
 from levels.level import ItemStats, Level
 from levels.params import LevelParams
@@ -71,6 +72,16 @@ def item_value(category: int, attrs: Sequence[int]) -> int:
     if category == CATEGORY_CODES["potion"]:
         return attrs[3] + (attrs[4] + attrs[5]) * attrs[6]
     return (attrs[0] + attrs[1]) * 1024 + attrs[2]
+
+
+def item_kind_names(params: LevelParams) -> list[str]:
+    """Item kinds in ``entity_kind`` order: id ``j + 1`` is the ``j``-th name here.
+
+    The level's loot kinds in :meth:`levels.params.LootParams.all_kinds` order (the
+    order the generator draws from), then ``"key"`` (keys are placed for locked doors,
+    never drawn as loot). An item of any other kind name (hand-built levels) gets id 0.
+    """
+    return [*params.loot.all_kinds(), "key"]
 
 
 class LevelPool:
@@ -101,7 +112,8 @@ class LevelPool:
         self.arrays = Pool(tiles=np.zeros((size, F, H, W), np.uint8),
                            locks=np.zeros((size, F, H, W), np.int16),
                            ag=empty_agents(size, A), it=empty_items(size, 0),
-                           factions=np.zeros(size, np.int32))
+                           factions=np.zeros(size, np.int32), kind=np.zeros((size, 0), np.int32))
+        self.kind_ids = {name: j + 1 for j, name in enumerate(item_kind_names(params))}
         if levels:
             self.ensure(np.arange(size))
 
@@ -112,7 +124,8 @@ class LevelPool:
 
     def grow(self, capacity: int) -> None:
         """Pad the item arrays to ``capacity`` slots."""
-        self.arrays = self.arrays._replace(it=grow_items(self.arrays.it, capacity))
+        self.arrays = self.arrays._replace(it=grow_items(self.arrays.it, capacity),
+                                           kind=grow_kinds(self.arrays.kind, capacity))
 
     def ensure(self, indices: np.ndarray) -> None:
         """Generate and compile the levels at ``indices`` that are not ready yet."""
@@ -155,9 +168,11 @@ class LevelPool:
             a = self.arrays
         it = a.it[k]
         it[:] = empty_items(1, it.shape[0])[0]
+        a.kind[k] = 0
         for i, (stats, holder, cell) in enumerate(items):
             cat = CATEGORY_CODES[stats.category]
             it[i, I_CAT] = cat
+            a.kind[k, i] = self.kind_ids.get(stats.kind, 0)
             it[i, I_DMIN:] = [getattr(stats, name) for name in ITEM_ATTR_NAMES]
             it[i, I_F:I_X + 1] = cell
             if holder < 0:

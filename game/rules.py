@@ -188,11 +188,11 @@ def item_on_cell(W, b: int, f: int, y: int, x: int) -> bool:
 
 
 @njit(cache=True, error_model="numpy")
-def held_key(W, b: int, a: int, lock: int) -> int:
-    """Item slot of a key for ``lock`` that agent ``a`` carries, or -1."""
-    if W.ag[b, a, KEYS] == 0:
+def key_slot(its: np.ndarray, a: int, keys: int, lock: int) -> int:
+    """Item slot (in one world's ``its``) of a key for ``lock`` that agent ``a`` carries
+    (``keys``: its key count), or -1."""
+    if keys == 0:
         return -1
-    its = W.it[b]
     for i in range(its.shape[0]):
         if its[i, I_LOC] == LOC_HELD and its[i, I_HOLDER] == a and its[i, I_CAT] == KEY \
                 and its[i, I_KEY] == lock:
@@ -201,6 +201,12 @@ def held_key(W, b: int, a: int, lock: int) -> int:
 
 
 @njit(cache=True, error_model="numpy")
+def held_key(W, b: int, a: int, lock: int) -> int:
+    """Item slot of a key for ``lock`` that agent ``a`` carries, or -1."""
+    return key_slot(W.it[b], a, W.ag[b, a, KEYS], lock)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
 def interact_target(W, b: int, a: int) -> tuple[int, int, int]:
     """What interact would do now: ``(kind, y, x)``.
 
@@ -239,7 +245,7 @@ def interact_target(W, b: int, a: int) -> tuple[int, int, int]:
     return 0, 0, 0
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def compute_mask(W, b: int, a: int) -> None:
     """Write agent ``a``'s legal-action mask (dead or forced-waiting agents: only wait)."""
     m = W.mask[b, a]
@@ -335,7 +341,7 @@ def hurt(W, C, out, b: int, attacker: int, target: int, damage: int) -> None:
         kill(W, C, out, b, target, attacker)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def pick_up(W, C, out, b: int, a: int) -> None:
     """Agent ``a`` picks up what lies on its cell (better items replace worse ones)."""
     me = W.ag[b, a]
@@ -374,7 +380,7 @@ def pick_up(W, C, out, b: int, a: int) -> None:
         out.reward[b, a] += C.weights[me[FACTION], OBJ_PICKUP] * taken
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def place(W, C, out, b: int, a: int, f: int, y: int, x: int) -> None:
     """Move agent ``a`` to a free cell, then water and pick-up effects."""
     me = W.ag[b, a]
@@ -388,7 +394,7 @@ def place(W, C, out, b: int, a: int, f: int, y: int, x: int) -> None:
     pick_up(W, C, out, b, a)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def act_step(W, C, out, b: int, a: int, d: int) -> None:
     """Move or melee in direction ``d``, against the current state."""
     me = W.ag[b, a]
@@ -510,7 +516,7 @@ def initiative(W, b: int, order: np.ndarray, keys: np.ndarray) -> int:
     return n
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def tick(W, C, out, S, b: int, actions: np.ndarray) -> None:
     """Play one tick of world ``b`` with ``actions[b, a]`` (see the module docstring)."""
     A = W.ag.shape[1]
@@ -562,7 +568,7 @@ def tick(W, C, out, S, b: int, actions: np.ndarray) -> None:
     finish_check(W, C, out, S, b)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def finish_check(W, C, out, S, b: int) -> None:
     """End the episode when at most one faction is left or the turn limit is reached.
 

@@ -20,6 +20,17 @@ stacks them with leading dimensions ``[B, A]``):
 ``action_mask`` int8 ``[num_actions]``
     1 where the action is legal now (:mod:`game.actions`).
 
+Optional extra key (only from ``BatchedSim(..., entity_kind=True)``; not part of the
+versioned spec, so it does not change :data:`OBS_VERSION` and the token features above
+stay attribute-only):
+
+``entity_kind`` int32 ``[K]``
+    Per entity token: 0 if the token is not an item (an agent, door or stairs) or is
+    padding; else the item's kind id ``j + 1``, where ``j`` indexes
+    :func:`game.pool.item_kind_names` (the level's loot kinds in
+    ``params.loot.all_kinds()`` order, then ``"key"``). Items of a kind name outside
+    that list (hand-built levels) get 0. Meant for id-based baselines only.
+
 Float features are divided by the scale named in their description (HP by
 :data:`HP_SCALE`, stats and damage by :data:`STAT_SCALE`, positions by
 :data:`POS_SCALE`, counts of turns by :data:`TURN_SCALE`) and clipped to
@@ -134,6 +145,15 @@ def observation_space(num_actions: int) -> gym.spaces.Dict:
             "action_mask": gym.spaces.Box(0, 1, (num_actions,), np.int8),
         }
     )
+
+
+#: The optional observation key of item kind ids (see the module docstring).
+ENTITY_KIND_KEY = "entity_kind"
+
+
+def entity_kind_space(num_kinds: int) -> gym.spaces.Box:
+    """The Gymnasium space of one agent's optional ``entity_kind`` (ids 0..num_kinds)."""
+    return gym.spaces.Box(0, num_kinds, (MAX_ENTITIES,), np.int32)
 
 
 def spec_dict(num_actions: int) -> dict[str, object]:

@@ -88,6 +88,7 @@ class Pool(NamedTuple):
     ag: np.ndarray  # int32 [P, A, len(AGENT_FIELDS)] (hp = max_hp)
     it: np.ndarray  # int32 [P, I, len(ITEM_FIELDS)]
     factions: np.ndarray  # int32 [P]: factions with agents
+    kind: np.ndarray  # int32 [P, I]: entity_kind id of each item slot (see game.spec)
 
 
 class Config(NamedTuple):
@@ -114,6 +115,7 @@ class Outputs(NamedTuple):
     truncated: np.ndarray  # uint8 [B, A]: alive when the turn limit was reached
     final_return: np.ndarray  # float32 [B, A]: episode returns of finished worlds
     wout: np.ndarray  # int32 [B, 4]: OUT_* columns
+    entity_kind: np.ndarray  # int32 [B, A, K] if the optional key is on, else [0, A, K]
 
 
 class Scratch(NamedTuple):
@@ -163,8 +165,8 @@ def new_world(B: int, A: int, items: int, shape: tuple[int, int, int], num_actio
     )
 
 
-def new_outputs(B: int, A: int) -> Outputs:
-    """Output buffers for ``B`` worlds of ``A`` agents."""
+def new_outputs(B: int, A: int, entity_kind: bool = False) -> Outputs:
+    """Output buffers for ``B`` worlds of ``A`` agents (``entity_kind``: the optional key)."""
     wout = np.zeros((B, 4), np.int32)
     wout[:, OUT_WINNER] = -1
     return Outputs(
@@ -174,8 +176,18 @@ def new_outputs(B: int, A: int) -> Outputs:
         self_vec=np.zeros((B, A, SELF_DIM), np.float32),
         reward=np.zeros((B, A), np.float32), terminated=np.zeros((B, A), np.uint8),
         truncated=np.zeros((B, A), np.uint8), final_return=np.zeros((B, A), np.float32),
-        wout=wout,
+        wout=wout, entity_kind=np.zeros((B if entity_kind else 0, A, MAX_ENTITIES), np.int32),
     )
+
+
+def grow_kinds(kind: np.ndarray, capacity: int) -> np.ndarray:
+    """``kind`` (a Pool's item kind ids) padded with zeros (no kind) to ``capacity`` slots."""
+    current = kind.shape[1]
+    if capacity <= current:
+        return kind
+    new = np.zeros((kind.shape[0], capacity), np.int32)
+    new[:, :current] = kind
+    return new
 
 
 def grow_items(it: np.ndarray, capacity: int) -> np.ndarray:

@@ -1,0 +1,79 @@
+"""The optional ``entity_kind`` observation key (item kind ids for id-based baselines)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from game.batch import BatchedSim
+from game.pool import item_kind_names
+from game.spec import ENTITY_FEATURES
+from levels.params import load_params
+from npc.scripted import random_legal_actions
+
+_COL = {name: j for j, (name, _) in enumerate(ENTITY_FEATURES)}
+_ITEM_FLAGS = {"melee": "is_melee", "ranged": "is_ranged", "potion": "is_potion", "key": "is_key"}
+
+
+def _roll(sim: BatchedSim, steps: int, seed: int = 0):
+    """Observations (copied) after each of ``steps`` random legal steps."""
+    rng = np.random.default_rng(seed)
+    obs = sim.reset()
+    seen = []
+    for _ in range(steps):
+        obs, *_ = sim.step(random_legal_actions(obs["action_mask"], rng))
+        seen.append({k: v.copy() for k, v in obs.items()})
+    return seen
+
+
+@pytest.mark.parametrize("preset", ["arena", "labyrinth"])
+def test_entity_kind_names_the_item_behind_each_token(preset: str) -> None:
+    params = load_params(preset)
+    kinds = params.loot.all_kinds()
+    names = item_kind_names(params)
+    assert names[:-1] == list(kinds) and names[-1] == "key"
+    sim = BatchedSim(preset, 8, seed=3, pool_size=4, entity_kind=True, threads=1)
+    checked = {"item": 0, "key": 0}
+    for obs in _roll(sim, 60):
+        ids = obs["entity_kind"]
+        ent = obs["entities"]
+        real = obs["entity_mask"] != 0
+        assert ids.shape == obs["entity_mask"].shape and ids.dtype == np.int32
+        is_item = real & (ent[..., [_COL[f] for f in _ITEM_FLAGS.values()]].sum(-1) > 0)
+        assert (ids[~is_item] == 0).all()  # agents, doors, stairs and padding
+        assert (ids[is_item] >= 1).all() and (ids[is_item] <= len(names)).all()
+        for w, a, k in zip(*np.nonzero(is_item), strict=True):
+            name = names[ids[w, a, k] - 1]
+            row = ent[w, a, k]
+            if name == "key":
+                assert row[_COL["is_key"]] == 1
+                checked["key"] += 1
+                continue
+            kind = kinds[name]
+            assert row[_COL[_ITEM_FLAGS[kind.category]]] == 1
+            # The arena/labyrinth kinds are DeepCrawl's fixed-attribute items.
+            if kind.category == "potion":
+                assert row[_COL["heal"]] == np.float32(kind.heal[0] / 20.0)
+                assert row[_COL["potion_turns"]] == np.float32(kind.buff_turns[0] / 10.0)
+            else:
+                prefix = kind.category
+                assert row[_COL[f"{prefix}_min"]] == np.float32(kind.damage_min[0] / 10.0)
+                assert row[_COL[f"{prefix}_max"]] == np.float32(kind.damage_max[0] / 10.0)
+            checked["item"] += 1
+    sim.close()
+    assert checked["item"] > 20
+    if preset == "labyrinth":
+        assert checked["key"] > 0
+
+
+def test_entity_kind_is_off_by_default_and_changes_nothing_else() -> None:
+    plain = BatchedSim("arena", 4, seed=5, pool_size=4, threads=1)
+    with_kind = BatchedSim("arena", 4, seed=5, pool_size=4, entity_kind=True, threads=1)
+    assert "entity_kind" not in plain.observations()
+    assert plain.out.entity_kind.size == 0
+    for a, b in zip(_roll(plain, 30, seed=1), _roll(with_kind, 30, seed=1), strict=True):
+        assert set(b) - set(a) == {"entity_kind"}
+        for key in a:
+            np.testing.assert_array_equal(a[key], b[key])
+    extra = with_kind.out.entity_kind.nbytes // 4
+    assert with_kind.memory_per_world() - plain.memory_per_world() == extra
