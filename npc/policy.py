@@ -121,6 +121,15 @@ class PolicyNet(nn.Module):
         """Unmasked action logits ``[N, num_actions]`` and values ``[N]``."""
         raise NotImplementedError
 
+    def prepare(self, obs: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """``obs`` plus any derived inputs that do not depend on the weights.
+
+        The PPO update calls this once per batch and then slices minibatches out of the
+        result (so several epochs do not rebuild the same features); ``forward`` must
+        accept both raw and prepared observations. The default derives nothing.
+        """
+        return dict(obs)
+
     def evaluate(self, obs: Mapping[str, torch.Tensor], actions: torch.Tensor
                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Log-probabilities of ``actions``, entropies and values (for the PPO update)."""

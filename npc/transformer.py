@@ -33,8 +33,10 @@ from npc.policy import (
     ATTRIBUTE_COLUMNS,
     KNOWN_CODES,
     OCCUPANT_CODES,
+    PATCH_ONE_HOT,
     PolicyNet,
     entity_offsets,
+    patch_one_hot,
 )
 
 #: Relative positions beyond this many cells share the embedding of the border.
@@ -60,6 +62,17 @@ class Block(nn.Module):
         y = F.scaled_dot_product_attention(q, k, v, attn_mask=attend)
         x = x + self.proj(y.transpose(1, 2).reshape(N, T, d))
         return x + self.mlp(self.ln2(x))
+
+    def first_token(self, x: torch.Tensor, attend: torch.Tensor) -> torch.Tensor:
+        """The block's output ``[N, d]`` for token 0 only (queries from token 0, keys from all)."""
+        N, T, d = x.shape
+        h = self.ln1(x)
+        q = F.linear(h[:, 0], self.qkv.weight[:d], self.qkv.bias[:d]).view(N, self.heads, 1, d // self.heads)
+        kv = F.linear(h, self.qkv.weight[d:], self.qkv.bias[d:])
+        k, v = kv.view(N, T, 2, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=attend)
+        me = x[:, 0] + self.proj(y.reshape(N, d))
+        return me + self.mlp(self.ln2(me))
 
 
 class EntityTransformer(PolicyNet):
@@ -116,51 +129,105 @@ class EntityTransformer(PolicyNet):
         """Longest sequence: self + K entities + patch tokens."""
         return 1 + MAX_ENTITIES + self.patch_grid * self.patch_grid
 
+    def cell_table(self) -> torch.Tensor:
+        """The per-cell embedding as one matrix ``[PATCH_ONE_HOT, cell_dim]`` over one-hot channels.
+
+        A cell's embedding is ``known[k] + occupant[o] + flags @ W``: linear in the cell's
+        one-hot channels (known one-hot, the two flags, occupant one-hot), so it can be
+        applied after pooling and as a matmul, whose backward pass is far cheaper on the
+        CPU than an embedding lookup's scatter.
+        """
+        return torch.cat([self.cell_known.weight, self.cell_flags.weight.t(), self.cell_occupant.weight])
+
     def cells(self, patch: torch.Tensor) -> torch.Tensor:
         """Per-cell embeddings ``[N, cell_dim, P, P]`` of the uint8 patch ``[N, P, P, 4]``."""
-        p = patch.long()
-        x = (self.cell_known(p[..., 0].clamp(0, KNOWN_CODES - 1))
-             + self.cell_occupant(p[..., 3].clamp(0, OCCUPANT_CODES - 1))
-             + self.cell_flags(p[..., 1:3].clamp(0, 1).float()))
-        return x.permute(0, 3, 1, 2)
+        return torch.einsum("nchw,ce->nehw", patch_one_hot(patch), self.cell_table())
 
-    def encode(self, obs: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Token outputs ``[N, T, d]`` (self, entities, patch) and the entity mask ``[N, K']``.
+    def prepare(self, obs: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """``obs`` plus the weight-free inputs of :meth:`_tokens` (see :meth:`PolicyNet.prepare`).
+
+        ``_window`` ``[N, w*w, C]``: one-hot channels of the local window; ``_pooled``
+        ``[N, g*g, C]``: the patch's channels average-pooled to the patch grid;
+        ``_attrs`` ``[N, K, attributes]`` and ``_cell`` ``[N, K]``: each entity's
+        attribute columns and relative-cell index.
+        """
+        if "_window" in obs:
+            return dict(obs)
+        with torch.no_grad():
+            p = obs["patch"].long()
+            N, P = p.shape[0], p.shape[1]
+            known = p[..., 0].clamp(0, KNOWN_CODES - 1)
+            occupant = p[..., 3].clamp(0, OCCUPANT_CODES - 1) + (KNOWN_CODES + 2)
+            flags = p[..., 1:3].clamp(0, 1).float()
+            r, lo = self.local, PATCH_RADIUS - self.local
+            win = slice(lo, lo + 2 * r + 1)
+            w = (2 * r + 1) ** 2
+            window = torch.zeros(N, w, PATCH_ONE_HOT)
+            window.scatter_(2, known[:, win, win].reshape(N, w, 1), 1.0)
+            window.scatter_(2, occupant[:, win, win].reshape(N, w, 1), 1.0)
+            window[:, :, KNOWN_CODES:KNOWN_CODES + 2] = flags[:, win, win].reshape(N, w, 2)
+            out = {**obs, "_window": window}
+            if self.patch_grid == 1:  # the common case without building the full one-hot patch
+                pooled = torch.zeros(N, PATCH_ONE_HOT)
+                ones = torch.ones(N, P * P)
+                pooled.scatter_add_(1, known.reshape(N, -1), ones)
+                pooled.scatter_add_(1, occupant.reshape(N, -1), ones)
+                pooled[:, KNOWN_CODES:KNOWN_CODES + 2] = flags.sum(dim=(1, 2))
+                out["_pooled"] = (pooled / (P * P)).unsqueeze(1)
+            elif self.patch_grid > 1:
+                pooled = F.adaptive_avg_pool2d(patch_one_hot(obs["patch"]), self.patch_grid)
+                out["_pooled"] = pooled.flatten(2).transpose(1, 2).contiguous()
+            entities = obs["entities"].float()
+            dy, dx = entity_offsets(entities)
+            side = 2 * MAX_OFFSET + 1
+            out["_cell"] = ((dy.clamp(-MAX_OFFSET, MAX_OFFSET) + MAX_OFFSET) * side
+                            + dx.clamp(-MAX_OFFSET, MAX_OFFSET) + MAX_OFFSET)
+            out["_attrs"] = entities.index_select(-1, self.attr_columns)
+        return out
+
+    def _tokens(self, obs: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Input tokens ``[N, T, d]``, attention keys ``[N, 1, 1, T]`` and the entity mask ``[N, K']``.
 
         ``K'`` is the number of entity columns kept: up to the last column with a present
         entity anywhere in the batch (the spec lists entities first, padding last).
         """
+        obs = self.prepare(obs)
         present = obs["entity_mask"].bool()
         used = present.any(dim=0).nonzero()
         keep = int(used.max()) + 1 if len(used) else 1
-        entities = obs["entities"][:, :keep].float()
         present = present[:, :keep]
-        N = entities.shape[0]
-        dy, dx = entity_offsets(entities)
-        side = 2 * MAX_OFFSET + 1
-        cell = (dy.clamp(-MAX_OFFSET, MAX_OFFSET) + MAX_OFFSET) * side + dx.clamp(-MAX_OFFSET, MAX_OFFSET) + MAX_OFFSET
-        cells = self.cells(obs["patch"])
-        r, lo = self.local, PATCH_RADIUS - self.local
-        window = cells[:, :, lo:lo + 2 * r + 1, lo:lo + 2 * r + 1].flatten(1)
+        N = present.shape[0]
+        table = self.cell_table()
         me = (self.self_embed(obs["self"].float()) + self.mask_embed(obs["action_mask"].float())
-              + self.local_embed(window))
-        tokens = [me.unsqueeze(1),
-                  self.attr_embed(entities.index_select(-1, self.attr_columns)) + self.pos_embed(cell)]
+              + self.local_embed((obs["_window"] @ table).transpose(1, 2).flatten(1)))  # channel-major, as trained
+        tokens = [me.unsqueeze(1), self.attr_embed(obs["_attrs"][:, :keep]) + self.pos_embed(obs["_cell"][:, :keep])]
         keys = [torch.ones(N, 1, dtype=torch.bool), present]
         if self.patch_grid > 0:
-            pooled = F.adaptive_avg_pool2d(cells, self.patch_grid).flatten(2).transpose(1, 2)
-            tokens.append(self.patch_proj(pooled) + self.patch_pos)
-            keys.append(torch.ones(N, self.patch_grid * self.patch_grid, dtype=torch.bool))
-        x = torch.cat(tokens, dim=1)
-        attend = torch.cat(keys, dim=1)[:, None, None, :]
+            pooled = obs["_pooled"]
+            tokens.append(self.patch_proj(pooled @ table) + self.patch_pos)
+            keys.append(torch.ones(N, pooled.shape[1], dtype=torch.bool))
+        return torch.cat(tokens, dim=1), torch.cat(keys, dim=1)[:, None, None, :], present
+
+    def encode(self, obs: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Token outputs ``[N, T, d]`` (self, entities, patch) and the entity mask ``[N, K']``."""
+        x, attend, present = self._tokens(obs)
         for block in self.blocks:
             x = block(x, attend)
         return self.ln_f(x), present
 
     def forward(self, obs: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Unmasked logits ``[N, num_actions]`` and values ``[N]`` from the self token."""
-        x, _ = self.encode(obs)
-        me = x[:, 0]
+        """Unmasked logits ``[N, num_actions]`` and values ``[N]`` from the self token.
+
+        The heads read only the self token, so the last block computes only that token's
+        output (the same numbers as :meth:`encode`, for a fraction of the cost).
+        """
+        x, attend, _ = self._tokens(obs)
+        if self.blocks:
+            for block in self.blocks[:-1]:
+                x = block(x, attend)
+            me = self.ln_f(self.blocks[-1].first_token(x, attend))
+        else:
+            me = self.ln_f(x[:, 0])
         return self.policy_head(me), self.value_head(me).squeeze(-1)
 
     def target_logits(self, obs: Mapping[str, torch.Tensor]) -> torch.Tensor:

@@ -167,3 +167,49 @@ def test_random_policy_is_legal() -> None:
     obs = random_obs(100, seed=4)
     actions = RandomPolicy().act(obs, generator=torch.Generator().manual_seed(0)).actions
     assert legal_mask(obs["action_mask"])[torch.arange(100), actions].all()
+
+
+def _reference_tokens(net: EntityTransformer, obs: dict[str, torch.Tensor]) -> torch.Tensor:
+    """The transformer's input tokens computed the direct way: embedding lookups per patch cell."""
+    from game.spec import PATCH_RADIUS
+    from npc.policy import KNOWN_CODES, OCCUPANT_CODES, entity_offsets
+    from npc.transformer import MAX_OFFSET
+
+    p = obs["patch"].long()
+    cells = (net.cell_known(p[..., 0].clamp(0, KNOWN_CODES - 1))
+             + net.cell_occupant(p[..., 3].clamp(0, OCCUPANT_CODES - 1))
+             + net.cell_flags(p[..., 1:3].clamp(0, 1).float())).permute(0, 3, 1, 2)
+    lo, hi = PATCH_RADIUS - net.local, PATCH_RADIUS + net.local + 1
+    me = (net.self_embed(obs["self"].float()) + net.mask_embed(obs["action_mask"].float())
+          + net.local_embed(cells[:, :, lo:hi, lo:hi].flatten(1)))
+    entities = obs["entities"].float()
+    dy, dx = entity_offsets(entities)
+    side = 2 * MAX_OFFSET + 1
+    cell = (dy.clamp(-MAX_OFFSET, MAX_OFFSET) + MAX_OFFSET) * side + dx.clamp(-MAX_OFFSET, MAX_OFFSET) + MAX_OFFSET
+    tokens = [me.unsqueeze(1), net.attr_embed(entities.index_select(-1, net.attr_columns)) + net.pos_embed(cell)]
+    if net.patch_grid:
+        pooled = torch.nn.functional.adaptive_avg_pool2d(cells, net.patch_grid).flatten(2).transpose(1, 2)
+        tokens.append(net.patch_proj(pooled) + net.patch_pos)
+    return torch.cat(tokens, dim=1)
+
+
+@pytest.mark.parametrize(("layers", "patch_grid"), [(1, 0), (1, 1), (2, 1), (2, 2)])
+def test_transformer_fast_paths_match_the_direct_computation(layers: int, patch_grid: int) -> None:
+    """One-hot matmuls, prepared features and the self-token-only last block change no number."""
+    torch.manual_seed(layers * 10 + patch_grid)
+    net = EntityTransformer(CORE_ACTIONS, d=32, heads=2, layers=layers, patch_grid=patch_grid)
+    for param in net.parameters():  # larger than the initial weights, so every term matters
+        torch.nn.init.normal_(param, std=0.3)
+    obs = random_obs(7, seed=layers + patch_grid)
+    obs["entity_mask"][:, :] = 1  # every entity column kept, as in the reference
+    with torch.no_grad():
+        tokens, _, _ = net._tokens(obs)
+        assert torch.allclose(tokens, _reference_tokens(net, obs), atol=1e-5)
+        x, _ = net.encode(obs)
+        logits, values = net(obs)
+        assert torch.allclose(logits, net.policy_head(x[:, 0]), atol=1e-5)
+        assert torch.allclose(values, net.value_head(x[:, 0]).squeeze(-1), atol=1e-5)
+        prepared = net.prepare(obs)
+        assert set(obs) < set(prepared)
+        again_logits, again_values = net(prepared)
+        assert torch.equal(again_logits, logits) and torch.equal(again_values, values)

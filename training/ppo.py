@@ -82,7 +82,7 @@ def ppo_update(net: PolicyNet, optimizer: torch.optim.Optimizer, batch: Batch, c
     p = cfg.ppo
     advantages, returns = compute_gae(batch, p.gamma, p.gae_lambda)
     keep = batch.valid.reshape(-1)
-    flat_obs = {k: v.reshape((-1,) + v.shape[2:])[keep] for k, v in batch.obs.items()}
+    flat_obs = net.prepare({k: v.reshape((-1,) + v.shape[2:])[keep] for k, v in batch.obs.items()})
     actions = batch.actions.reshape(-1)[keep]
     old_log_probs = batch.log_probs.reshape(-1)[keep]
     advantages = advantages.reshape(-1)[keep]
