@@ -1,0 +1,219 @@
+"""The adaptation study (training/study.py): a tiny end-to-end run, resumption, summaries, id coding."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import main
+from levels.shifts import BASE
+from npc.baseline import item_ids
+from training.config import config_from_dict
+from training.study import (
+    ITEM_BUCKETS,
+    KindIdSim,
+    _sim_supports_entity_kind,
+    claim,
+    goal_check,
+    kind_code_scale,
+    release,
+    scaled_config,
+    summarise,
+)
+
+TINY = """
+params = "arena"
+total_steps = 200
+threads = 1
+pool_size = 4
+[ppo]
+num_worlds = 4
+rollout_steps = 16
+minibatch_size = 64
+update_epochs = 1
+[opponents]
+scripted_fraction = 1.0
+[eval]
+num_worlds = 4
+"""
+SHIFTS = "weapons_x2,new_crossbow"
+EPISODES = 6
+
+
+def _study(tmp_path: Path, *extra: str) -> int:
+    config = tmp_path / "tiny.toml"
+    config.write_text(TINY)
+    return main.main(["study", "adaptation", "--config", str(config), "--seeds", "1", "--shifts", SHIFTS,
+                      "--episodes", str(EPISODES), "--out", str(tmp_path / "study"), "--no-progress", *extra])
+
+
+def test_tiny_study_writes_tables_and_plot_and_resumes(tmp_path: Path) -> None:
+    assert _study(tmp_path) == 0
+    out = tmp_path / "study"
+    results = json.loads((out / "results.json").read_text())
+    archs, conditions = ["transformer", "dense", "baseline"], [BASE, *SHIFTS.split(",")]
+    assert results["archs"] == archs and results["conditions"] == conditions
+    for arch in archs:
+        for cond in conditions:
+            row = results["table"][arch][cond]
+            assert row["episodes"] == EPISODES
+            assert row["win_rate"] == row["wins"] / EPISODES
+            assert row["ci95"][0] <= row["win_rate"] <= row["ci95"][1]
+            assert row["mean_length"] > 0
+            ev = json.loads((out / "evals" / f"{arch}-s0" / f"{cond}.json").read_text())
+            assert ev["wins"] + ev["losses"] + ev["draws"] == EPISODES
+        assert (out / "runs" / f"{arch}-s0" / "policy.safetensors").exists()
+    markdown = (out / "results.md").read_text()
+    for cond in conditions:
+        assert f"| {cond} |" in markdown
+    assert (out / "adaptation.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    # A rerun skips every finished run and evaluation and reproduces the same table.
+    stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*.json") if p.parent.parent.name in ("evals", "runs")}
+    stamps[out / "runs" / "dense-s0" / "policy.safetensors"] = (
+        out / "runs" / "dense-s0" / "policy.safetensors").stat().st_mtime_ns
+    assert _study(tmp_path) == 0
+    assert all(p.stat().st_mtime_ns == t for p, t in stamps.items())
+    assert json.loads((out / "results.json").read_text())["table"] == results["table"]
+
+
+def test_a_study_directory_refuses_other_settings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "study"
+    out.mkdir()
+    (out / "study.json").write_text(json.dumps({"key": {"version": 1, "config": {}, "episodes": 1, "shifts": {}}}))
+    assert _study(tmp_path) == 2
+    err = capsys.readouterr().err.strip()
+    assert "study.json" in err and "another" in err and "\n" not in err
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--seeds", "0"], "--seeds"),
+    (["--archs", "transformer,nope"], "nope"),
+    (["--shifts", "no_such_shift"], "no_such_shift"),
+    (["--steps", "-5"], "--steps"),
+])
+def test_bad_command_lines_exit_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                args: list[str], needle: str) -> None:
+    config = tmp_path / "tiny.toml"
+    config.write_text(TINY)
+    code = main.main(["study", "adaptation", "--config", str(config), "--out", str(tmp_path / "s"), *args])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and needle in err and "\n" not in err and "Traceback" not in err
+
+
+def test_scaled_config_scales_the_curriculum_and_turns_periodic_eval_off() -> None:
+    cfg = config_from_dict({"total_steps": 1_000_000, "curriculum": [{"until": 100_000}, {"until": 400_000}],
+                            "eval": {"every": 50_000}})
+    small = scaled_config(cfg, 100_000)
+    assert [p.until for p in small.curriculum] == [10_000, 40_000]
+    assert small.total_steps == 100_000 and small.eval.every == 0
+    assert [p.until for p in cfg.curriculum] == [100_000, 400_000]  # the input is untouched
+
+
+def _eval(arch: str, seed: int, cond: str, wins: int, n: int = 10) -> dict:
+    return {"arch": arch, "seed": seed, "condition": cond, "wins": wins, "episodes": n, "win_rate": wins / n,
+            "mean_return": float(wins), "mean_length": 20.0}
+
+
+def test_summarise_pools_seeds_and_measures_drops() -> None:
+    wins = {("t", 0): (8, 7), ("t", 1): (6, 5), ("b", 0): (8, 2), ("b", 1): (6, 4)}  # (base, shift)
+    evals = [_eval(a, s, c, w[i]) for (a, s), w in wins.items() for i, c in enumerate([BASE, "x"])]
+    res = summarise(evals, ["t", "b"], [BASE, "x"], [0, 1])
+    assert res["table"]["t"][BASE]["wins"] == 14 and res["table"]["t"][BASE]["episodes"] == 20
+    assert res["drop"]["t"]["x"]["mean"] == pytest.approx(0.1)
+    assert res["drop"]["b"]["x"]["mean"] == pytest.approx(0.4)
+    assert res["drop"]["b"]["x"]["se"] == pytest.approx(np.std([0.6, 0.2], ddof=1) / np.sqrt(2))
+
+
+def test_goal_check_compares_with_half_the_baseline_and_with_dense() -> None:
+    drop = {a: {"x": {"mean": d}} for a, d in (("transformer", 0.1), ("baseline", 0.3), ("dense", 0.05))}
+    summary = {"transformer": {"mean_drop": 0.1, "mean_shift_win_rate": 0.6},
+               "baseline": {"mean_drop": 0.3, "mean_shift_win_rate": 0.4},
+               "dense": {"mean_drop": 0.05, "mean_shift_win_rate": 0.6}}
+    out = goal_check(summary, drop, ["x"])
+    assert out["half_of_baseline_drop"] is True and out["per_shift_half_of_baseline_drop"] == {"x": True}
+    assert out["shift_win_rate_at_least_dense"] is True and out["drop_at_most_dense"] is False
+    summary["transformer"]["mean_drop"] = 0.16
+    assert goal_check(summary, drop, ["x"])["half_of_baseline_drop"] is False
+
+
+@pytest.mark.skipif(not _sim_supports_entity_kind(), reason="the simulator has no entity_kind observation yet")
+@pytest.mark.parametrize("kinds", [10, 12, 20])
+def test_kind_codes_give_every_kind_its_own_bucket(kinds: int) -> None:
+    from game.batch import BatchedSim
+    from game.spec import ENTITY_DIM
+
+    sim = BatchedSim("arena", 1, seed=0, pool_size=1, entity_kind=True, threads=1)
+    coded = KindIdSim(sim, "hero", kinds)
+    rng = np.random.default_rng(kinds)
+    obs = {"entities": rng.uniform(0, 1, (1, sim.num_agents, kinds, ENTITY_DIM)).astype(np.float32),
+           "entity_kind": np.tile(np.arange(1, kinds + 1, dtype=np.int32), (1, sim.num_agents, 1))}
+    buckets = item_ids(torch.from_numpy(coded.code(obs)["entities"][0, coded.slots[0]]), ITEM_BUCKETS)
+    assert sorted(set(buckets.tolist())) == sorted(buckets.tolist()) and (buckets > 0).all()
+    assert kind_code_scale(kinds) == coded.scale
+
+
+@pytest.mark.skipif(not _sim_supports_entity_kind(), reason="the simulator has no entity_kind observation yet")
+def test_kind_id_sim_shows_the_learner_kind_ids_and_the_opponent_the_truth() -> None:
+    from game.batch import BatchedSim
+    from npc.scripted import random_legal_actions
+
+    sim = BatchedSim("arena", 8, seed=5, pool_size=4, entity_kind=True, threads=1)
+    coded = KindIdSim(sim, "hero", len(sim.entity_kind_names))
+    rng = np.random.default_rng(0)
+    obs = coded.reset()
+    seen: dict[int, set[int]] = {}
+    for _ in range(30):
+        raw = sim.observations()
+        kind = raw["entity_kind"]
+        assert "entity_kind" not in obs
+        mine, theirs = coded.slots, [s for s in range(sim.num_agents) if s not in set(coded.slots)]
+        np.testing.assert_array_equal(obs["entities"][:, theirs], raw["entities"][:, theirs])
+        buckets = item_ids(torch.from_numpy(obs["entities"][:, mine]), ITEM_BUCKETS).numpy()
+        k = kind[:, mine]
+        assert ((buckets > 0) == (k > 0)).all()  # items stay items, nothing else becomes one
+        for kid, bucket in zip(k[k > 0].tolist(), buckets[k > 0].tolist(), strict=True):
+            seen.setdefault(kid, set()).add(bucket)
+        obs, *_ = coded.step(random_legal_actions(obs["action_mask"], rng))
+    assert len(seen) >= 2
+    assert all(len(b) == 1 for b in seen.values())  # one kind, one code
+    assert len({next(iter(b)) for b in seen.values()}) == len(seen)  # different kinds, different codes
+
+
+def test_a_run_claimed_by_a_live_process_is_left_alone(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        run.mkdir()
+        (run / "owner.pid").write_text(str(other.pid))
+        assert not claim(run)
+    finally:
+        other.kill()
+        other.wait()
+    assert claim(run)  # the owner died: the claim passes to us
+    assert (run / "owner.pid").read_text() == str(os.getpid())
+    release(run)
+    assert not (run / "owner.pid").exists()
+
+
+def test_study_shifts_evaluates_one_checkpoint_on_each_condition(tmp_path: Path) -> None:
+    from game.actions import CORE_ACTIONS
+    from npc.checkpoint import build_policy, save_checkpoint
+
+    torch.manual_seed(0)
+    ckpt = tmp_path / "p.safetensors"
+    save_checkpoint(ckpt, build_policy("transformer", CORE_ACTIONS, {}), {"params": "arena"})
+    out = tmp_path / "shifts.json"
+    assert main.main(["study", "shifts", str(ckpt), "--episodes", "4", "--shifts", "weapons_half,loot_dense",
+                      "--json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert list(data["conditions"]) == [BASE, "weapons_half", "loot_dense"]
+    for row in data["conditions"].values():
+        assert row["episodes"] == 4 and row["wins"] + row["losses"] + row["draws"] == 4
