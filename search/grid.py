@@ -61,11 +61,14 @@ class Belief:
     ``tile[i]`` is the last tile seen at node ``i`` (:data:`UNKNOWN` if never seen);
     ``blocked[i]`` is 1 when a planner must not enter ``i``. Unknown cells are
     optimistic: passable, and possibly stairs (so a goal on another floor is reachable
-    in the plan until the agent has seen where stairs are not).
+    in the plan until the agent has seen where stairs are not). With ``unknown_stairs``
+    off, only stairs seen can be taken (an agent that sees stairs before it needs them,
+    as in the game, plans much less: unknown cells no longer link the floors).
     """
 
-    def __init__(self, grid: GridIndex) -> None:
+    def __init__(self, grid: GridIndex, unknown_stairs: bool = True) -> None:
         self.grid = grid
+        self.unknown_stairs = unknown_stairs
         self.tile = bytearray([UNKNOWN]) * grid.size
         self.blocked = bytearray(grid.size)
         border = np.ones((grid.floors, grid.height + 2, grid.pw), dtype=bool)
@@ -119,6 +122,8 @@ def successors(grid: GridIndex, belief: Belief, u: int) -> Iterable[tuple[int, i
             continue
         yield v, move
     t = tile[u]
+    if t == UNKNOWN and not belief.unknown_stairs:
+        return
     if t == UNKNOWN or t == Tile.STAIRS_DOWN:
         v = u + grid.plane
         if v < grid.size and tile[v] in (UNKNOWN, Tile.STAIRS_UP) and not blocked[v]:

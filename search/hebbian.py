@@ -23,17 +23,19 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from levels.tiles import Tile
 from search.grid import UNKNOWN, Belief, GridIndex, successors, touching
 from search.harmonic import HarmonicCode
-from search.incremental import Heuristic, IncrementalPlanner
+from search.incremental import INF, Heuristic, IncrementalPlanner
 from search.moves import WAIT, Cell
 from search.navigator import Navigator, Observation
 
 _CLOSED = (int(Tile.DOOR_CLOSED), int(Tile.DOOR_LOCKED))
 HEURISTICS = ("harmonic", "chebyshev", "none")
+_TIE = 1e-9  # route values closer than this are equal (sums of the same edge costs in another order)
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,17 @@ class HebbianParams:
             the next shows both passable and the move between them usable.
         heuristic: ``"harmonic"`` (the position code), ``"chebyshev"`` (exact grid
             geometry, for the ablation) or ``"none"`` (plain spreading activation).
+        unknown_stairs: plan as if a cell never seen may hold stairs (the benchmark's
+            optimistic model); off where stairs are seen before they are needed (the game).
+        goal_ties: among moves whose routes are equally activated, take the one whose
+            place code is nearest the goal's (the heuristic's distance to the goal);
+            off: the first in direction order, as D* Lite does.
+        moving_goal_by_length: once the goal has moved (a walk, a jump or a new goal), plan
+            by route length alone (no confidence premium ``beta (1 - w)``) for the rest of
+            this navigator's run. The premium buys reliability on the way to a fixed place;
+            the places the agent knows were learned on the way to where the goal was, and
+            a goal on the move makes the route's far end a guess, so the agent chases by
+            length (see docs/navigation.md, "Moving goals", for what this costs and gains).
     """
 
     eta: float = 0.5
@@ -62,6 +75,9 @@ class HebbianParams:
     doubt: float = 4.0
     follow_goal: bool = True
     heuristic: str = "harmonic"
+    goal_ties: bool = True
+    unknown_stairs: bool = True
+    moving_goal_by_length: bool = True
 
 
 class CognitiveGraph:
@@ -70,7 +86,7 @@ class CognitiveGraph:
     def __init__(self, shape: tuple[int, int, int], params: HebbianParams | None = None) -> None:
         self.params = params or HebbianParams()
         self.grid = GridIndex(*shape)
-        self.belief = Belief(self.grid)
+        self.belief = Belief(self.grid, self.params.unknown_stairs)
         self.weights: dict[int, float] = {}
         self.failures: dict[int, int] = {}  # cut node -> failures in a row
         self.cut: set[int] = set()
@@ -217,6 +233,22 @@ class HebbianNavigator(Navigator):
         self._last: tuple[int, int] | None = None  # (node moved from, node expected)
         self._explore_target = -1
         self._last_goal = -1
+        self._beta = self.graph.params.beta  # the confidence premium in force (see ``moving_goal_by_length``)
+
+    def successors(self, u: int) -> Iterator[tuple[int, int, float]]:
+        """``(v, move, cost)`` of every move out of node ``u`` the graph allows now."""
+        return self._successors(u)
+
+    def expect(self, position: Cell, move: int) -> None:
+        """The caller makes ``move`` from ``position`` instead of the one suggested (``WAIT``: none).
+
+        The next observation then judges that move, so a substituted move is not mistaken
+        for a failure of the suggested one.
+        """
+        start = self.grid.node(position)
+        self._last = None
+        if 0 <= move < 8:
+            self._last = (start, start + self.grid.offsets[move])
 
     def _successors(self, u: int):  # noqa: ANN202 - a hot generator
         graph = self.graph
@@ -227,7 +259,7 @@ class HebbianNavigator(Navigator):
             w = weights.get(u * size + v if u < v else v * size + u)
             if w is None:
                 w = p.w_seen if tile[u] != UNKNOWN and tile[v] != UNKNOWN else p.w_unknown
-            cost = 1.0 + p.beta * (1.0 - w)
+            cost = 1.0 + self._beta * (1.0 - w)
             if failures:
                 cost += p.doubt * (failures.get(u, 0) + failures.get(v, 0))
             yield v, move, cost
@@ -254,8 +286,11 @@ class HebbianNavigator(Navigator):
                 return WAIT
         else:
             target = self.grid.node(goal)
-            if self.graph.params.follow_goal and self._last_goal >= 0 and target != self._last_goal:
-                self.graph.goal_moved(self._last_goal, target)
+            if self._last_goal >= 0 and target != self._last_goal:
+                if self.graph.params.moving_goal_by_length:
+                    self._beta = 0.0  # costs change everywhere; the new goal restarts the search below
+                if self.graph.params.follow_goal:
+                    self.graph.goal_moved(self._last_goal, target)
             self._last_goal = target
         if target == start:
             return WAIT
@@ -270,11 +305,57 @@ class HebbianNavigator(Navigator):
                 planner.changed(set(log[self._cursor:]))
                 self._cursor = len(log)
         planner.compute()
-        choice = planner.best_move()
+        choice = self._best_move(target) if self.graph.params.goal_ties else planner.best_move()
         if choice is None:
             return WAIT  # no route now: wait for a cut door's back-off to run out
         self._last = (start, choice[1])
         return choice[0]
+
+    def _best_move(self, target: int) -> tuple[int, int] | None:
+        """``(move, next node)`` starting the most activated route; ties go to the place nearest the goal.
+
+        Equal routes are common on an 8-connected grid (any staircase of diagonal and
+        straight moves). Staying nearest the goal as the position code sees it keeps the
+        agent on the side where the goal is: an unknown cell there is likelier to open a
+        shortcut, and a goal that moves is likelier to stay close.
+        """
+        planner = self.planner
+        g, h = planner.g, planner.heuristic
+        best, choice, near = INF, None, INF
+        for v, move, cost in self._successors(planner.start):
+            value = cost + g[v]
+            if value < best - _TIE:
+                best, choice, near = value, (move, v), h(v, target)
+            elif value <= best + _TIE and value < INF:
+                d = h(v, target)
+                if d < near:
+                    choice, near = (move, v), d
+        return choice
+
+    def explore_step(self, position: Cell) -> int:
+        """The first move of a shortest walk to the nearest cell never seen (``WAIT`` when none is left).
+
+        A breadth-first wave from the agent over the graph's known places; cheaper than
+        :meth:`next_step` with no goal (no planner search), for callers that explore every
+        tick (game agents).
+        """
+        start = self.grid.node(position)
+        tile, grid, belief = self.graph.belief.tile, self.grid, self.graph.belief
+        first: dict[int, tuple[int, int]] = {start: (WAIT, start)}
+        queue = deque([start])
+        while queue:
+            u = queue.popleft()
+            for v, move in successors(grid, belief, u):
+                if v in first:
+                    continue
+                first[v] = (move, v) if u == start else first[u]
+                if tile[v] == UNKNOWN:
+                    move0, node0 = first[v]
+                    self._last = (start, node0)
+                    return move0
+                queue.append(v)
+        self._last = None
+        return WAIT
 
     def _frontier(self, start: int) -> int:
         """An unknown cell next to the nearest known place (kept until it is seen)."""

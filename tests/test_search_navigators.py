@@ -269,3 +269,44 @@ def test_hebbian_learns_from_a_goal_that_walks() -> None:
     assert graph.confidence(a, b) > graph.params.w_seen
     nav.next_step((0, 1, 1), (0, 1, 4))  # a jump: nothing learned about the way
     assert graph.belief.tile[graph.grid.node((0, 1, 4))] == 255
+
+
+def test_equal_routes_go_to_the_side_of_the_goal() -> None:
+    # In an open room every first move E, NE or SE starts a shortest route to a goal due east;
+    # D* Lite takes the first in direction order (NE), the Hebbian navigator the one nearest the goal.
+    tiles = np.full((1, 7, 12), Tile.FLOOR, np.uint8)
+    tiles[:, [0, -1], :] = Tile.WALL
+    tiles[:, :, [0, -1]] = Tile.WALL
+    s = scenario(tiles, (0, 3, 1), (0, 3, 10), 10)
+    world = World(s)
+    obs = world.observation()
+    plain = HebbianNavigator(s.shape, HebbianParams(goal_ties=False))
+    plain.observe(obs)
+    tied = HebbianNavigator(s.shape)
+    tied.observe(obs)
+    assert DIRECTIONS[plain.next_step(s.start, s.goal)] == (-1, 1)
+    assert DIRECTIONS[tied.next_step(s.start, s.goal)] == (0, 1)
+    world, _ = drive(s, HebbianNavigator(s.shape))
+    assert world.t == 9 and world.at_goal
+
+
+
+def test_a_goal_that_moves_is_chased_by_route_length() -> None:
+    # Towards a fixed goal untried moves carry the confidence premium beta (1 - w), so the
+    # route costs more than its 9 moves; once the goal has moved, routes cost their length
+    # (unless moving_goal_by_length is off).
+    tiles = np.full((1, 7, 12), Tile.FLOOR, np.uint8)
+    tiles[:, [0, -1], :] = Tile.WALL
+    tiles[:, :, [0, -1]] = Tile.WALL
+    s = scenario(tiles, (0, 3, 1), (0, 3, 10), 2)
+    values = {}
+    for by_length in (True, False):
+        nav = HebbianNavigator(s.shape, HebbianParams(moving_goal_by_length=by_length))
+        nav.observe(World(s).observation())
+        nav.next_step(s.start, (0, 3, 10))
+        fixed = nav.planner.distance()
+        nav.next_step(s.start, (0, 4, 10))
+        values[by_length] = (fixed, nav.planner.distance())
+    assert values[True][0] > 9 + 1 and values[False][0] > 9 + 1
+    assert values[True][1] == 9
+    assert values[False][1] > 9 + 1
