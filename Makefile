@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: play test lint bench clean
+.PHONY: play test lint bench rllib clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,5 +26,12 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/levels.py
 
+# RLlib pins its own gymnasium, so it gets its own venv (docs/ray.md); `make test` does not need it.
+rllib:
+	$(PYTHON) -m venv .venv-rllib
+	.venv-rllib/bin/python -m pip install --quiet --disable-pip-version-check torch==2.13.0
+	.venv-rllib/bin/python -m pip install --quiet --disable-pip-version-check -e ".[rllib]"
+	.venv-rllib/bin/python bench/rllib_pettingzoo.py --iterations 3
+
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) .venv-rllib .pytest_cache .hypothesis build *.egg-info

@@ -8,14 +8,19 @@ A training run lives in one directory (``--out``)::
     best.safetensors            the policy of the best periodic evaluation
     state.safetensors           optimiser, snapshots and generator states (for --resume)
     eval.json                   the last evaluation
+
+``--backend ray`` runs the same loop with rollouts on Ray actors
+(:mod:`training.distributed`); the run directory is the same.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import shlex
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +44,8 @@ from training.ppo import SimFactory, Trainer
 
 EXIT_INTERRUPTED = 130
 STATE_KEY = "mindcrawl-train-state"
+BACKENDS = ("local", "ray")
+DEFAULT_WORKERS = 2
 
 
 def add_parser(subparsers: Any) -> None:
@@ -56,6 +63,11 @@ def add_parser(subparsers: Any) -> None:
     train.add_argument("--out", default="runs/train", help="run directory (default: runs/train)")
     train.add_argument("--resume", metavar="DIR", help="continue the run in DIR")
     train.add_argument("--no-progress", action="store_true", help="plain log lines instead of a progress bar")
+    train.add_argument("--backend", choices=BACKENDS, default="local",
+                       help="where rollouts run: this process, or Ray actors (needs the 'ray' extra)")
+    train.add_argument("--workers", type=int, help="Ray rollout workers (default 2; --backend ray only)")
+    train.add_argument("--address", help="join the Ray cluster at ADDRESS instead of starting a local one "
+                       "(--backend ray only)")
     train.set_defaults(run=run_train)
 
     ev = subparsers.add_parser("eval", help="evaluate a policy checkpoint against an opponent",
@@ -79,11 +91,27 @@ def add_parser(subparsers: Any) -> None:
 def _command_line(args: argparse.Namespace) -> str:
     """The ``train`` command that reproduces this run, rebuilt from the parsed options."""
     parts = ["python", "main.py", "train"]
-    for option in ("config", "params", "preset", "policy", "steps", "seed", "out", "resume"):
+    if getattr(args, "backend", "local") != "local":
+        parts += ["--backend", args.backend]
+    for option in ("config", "params", "preset", "policy", "steps", "seed", "out", "resume", "workers", "address"):
         value = getattr(args, option, None)
         if value is not None and not (option == "out" and args.resume):
             parts += [f"--{option}", str(value)]
     return shlex.join(parts)
+
+
+def _workers(args: argparse.Namespace) -> int:
+    """The Ray worker count; refuses Ray-only options with the local backend."""
+    backend = getattr(args, "backend", "local")
+    if backend == "local":
+        for option in ("workers", "address"):
+            if getattr(args, option, None) is not None:
+                raise UserError(f"--{option} only applies to --backend ray")
+        return 0
+    workers = DEFAULT_WORKERS if args.workers is None else args.workers
+    if workers < 1:
+        raise UserError(f"--workers must be at least 1, got {workers}")
+    return workers
 
 
 def _resolve_config(args: argparse.Namespace) -> tuple[TrainConfig, Path, bool]:
@@ -142,14 +170,15 @@ class TrainRun:
     """One ``train`` invocation: the loop, its logs, checkpoints, evaluations and Ctrl-C."""
 
     def __init__(self, cfg: TrainConfig, run_dir: Path, resume: bool, sim_factory: SimFactory | None,
-                 base: Any, progress: bool, console: Console, command: str) -> None:
+                 base: Any, progress: bool, console: Console, command: str,
+                 make_trainer: Callable[..., Trainer] = Trainer) -> None:
         self.cfg = cfg
         self.run_dir = run_dir
         self.console = console
         self.progress = progress
         run_dir.mkdir(parents=True, exist_ok=True)
         torch.set_num_threads(cfg.threads)
-        self.trainer = Trainer(cfg, sim_factory=sim_factory, base=base)
+        self.trainer = make_trainer(cfg, sim_factory=sim_factory, base=base)
         self.minutes0 = 0.0
         self.best = -1.0
         self.command, self.resumes = command, []
@@ -300,10 +329,41 @@ def _row_text(row: dict[str, Any], short: bool = False) -> str:
 
 def run_train(args: argparse.Namespace, sim_factory: SimFactory | None = None, base: Any = None) -> int:
     """The ``train`` command (``sim_factory``/``base`` let tests train on a toy task)."""
+    workers = _workers(args)
+    if workers:
+        from training.distributed import import_ray
+
+        import_ray()  # before reading anything: a missing extra is the first thing to report
     cfg, run_dir, resume = _resolve_config(args)
     console = Console(soft_wrap=True)
-    run = TrainRun(cfg, run_dir, resume, sim_factory, base, not args.no_progress, console, _command_line(args))
-    return run.loop()
+    command = _command_line(args)
+    if not workers:
+        run = TrainRun(cfg, run_dir, resume, sim_factory, base, not args.no_progress, console, command)
+        return run.loop()
+    return _run_train_on_ray(args, cfg, run_dir, resume, sim_factory, base, console, command, workers)
+
+
+def _run_train_on_ray(args: argparse.Namespace, cfg: TrainConfig, run_dir: Path, resume: bool,
+                      sim_factory: SimFactory | None, base: Any, console: Console, command: str, workers: int) -> int:
+    """The same run as :class:`TrainRun` does locally, with rollouts on Ray actors."""
+    import ray
+
+    from training.distributed.trainer import RayTrainer, connect
+
+    started = connect(args.address, workers)
+    run: TrainRun | None = None
+    try:
+        run = TrainRun(cfg, run_dir, resume, sim_factory, base, not args.no_progress, console, command,
+                       make_trainer=functools.partial(RayTrainer, workers=workers))
+        where = args.address or "a local Ray instance"
+        console.print(f"ray: {workers} rollout workers on {where} "
+                      f"({ray.cluster_resources().get('CPU', 0):g} CPUs in the cluster)")
+        return run.loop()
+    finally:
+        if run is not None:
+            run.trainer.close()
+        if started:
+            ray.shutdown()
 
 
 # ----------------------------------------------------------------------------- eval
