@@ -359,7 +359,7 @@ def _resolve_all(params: LevelParams) -> tuple[GenerationParams, ...]:
             if floor >= params.floors.count:
                 raise ParamError(f"{where}.floors[{j}]", f"floor {floor} does not exist "
                                  f"(floors.count is {params.floors.count})")
-        merged = _deep_merge(base, override.settings)
+        merged = deep_merge(base, override.settings, replace=("generator",))
         generation = schema.from_dict(GenerationParams, merged, where)
         _check_generation_fits(generation, params.floors, where, override.settings)
         for floor in override.floors:
@@ -393,11 +393,13 @@ def _resolved_floors(params: LevelParams) -> tuple[GenerationParams, ...]:
     return resolved
 
 
-def _deep_merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+def deep_merge(base: dict[str, Any], update: dict[str, Any], replace: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A copy of ``base`` with ``update`` merged in: tables recursively, other values (and the
+    tables named in ``replace``) replaced whole. Neither argument is modified."""
     merged = copy.deepcopy(base)
     for key, value in update.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict) and key != "generator":
-            merged[key] = _deep_merge(merged[key], value)
+        if isinstance(value, dict) and isinstance(merged.get(key), dict) and key not in replace:
+            merged[key] = deep_merge(merged[key], value, replace)
         else:
             merged[key] = copy.deepcopy(value)
     return merged

@@ -35,7 +35,7 @@ from typing import Any
 from levels import schema
 from levels.errors import ParamError
 from levels.files import read_user_text
-from levels.params import LOOT_CATEGORIES, LevelParams, SpawnGroup, params_from_dict, params_to_dict
+from levels.params import LOOT_CATEGORIES, LevelParams, SpawnGroup, deep_merge, params_from_dict, params_to_dict
 
 SHIFT_DIR = Path(__file__).parent / "shifts"
 #: The name the study and tools use for "no shift".
@@ -125,17 +125,6 @@ def _table(value: Any, where: str, source: str) -> dict[str, Any]:
     return value
 
 
-def _deep_merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
-    """``base`` with ``update`` merged in: tables recursively, everything else replaced."""
-    merged = copy.deepcopy(base)
-    for key, value in update.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _deep_merge(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
-
-
 def _scaled(value: int, factor: float) -> int:
     """``value * factor`` rounded half away from zero (so 1 * 0.5 stays 1, -1 * 0.5 is -1)."""
     return int(math.copysign(math.floor(abs(value) * factor + 0.5), value))
@@ -149,7 +138,7 @@ def apply_shift(params: LevelParams, shift: Shift | None) -> LevelParams:
     # Make every effective loot kind explicit so a kind table edits fields, not whole kinds.
     data["loot"]["kinds"] = {name: schema.to_dict(kind) for name, kind in params.loot.all_kinds().items()}
     data["loot"]["inherit_default_kinds"] = False
-    data = _deep_merge(data, shift.params)
+    data = deep_merge(data, shift.params)
     for faction, changes in shift.spawns.items():
         groups = [g for g in data.get("spawns", []) if g.get("faction") == faction]
         if not groups:

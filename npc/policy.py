@@ -14,6 +14,7 @@ gets probability exactly 0 and can never be sampled or chosen deterministically.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
@@ -153,6 +154,35 @@ class PolicyNet(nn.Module):
     def num_parameters(self) -> int:
         """Trainable parameter count."""
         return sum(p.numel() for p in self.parameters() if p.requires_grad)
+
+
+class SeededSampler:
+    """A seeded torch generator for sampling actions, whose state can be saved as text.
+
+    Game controllers keep it so that a saved game resumes with the same action draws.
+    """
+
+    def __init__(self, seed: int = 0) -> None:
+        self._generator = torch.Generator().manual_seed(seed)
+
+    @property
+    def generator(self) -> torch.Generator:
+        """The generator to pass to :meth:`PolicyNet.act`."""
+        return self._generator
+
+    def reseed(self, seed: int) -> None:
+        """Restart the sampling from ``seed``."""
+        self._generator.manual_seed(seed)
+
+    def get_state(self) -> str:
+        """The generator state, base64-encoded."""
+        return base64.b64encode(self._generator.get_state().numpy().tobytes()).decode("ascii")
+
+    def set_state(self, state: str) -> None:
+        """Restore a state from :meth:`get_state` (an empty string keeps the current one)."""
+        if state:
+            raw = np.frombuffer(base64.b64decode(state), dtype=np.uint8).copy()
+            self._generator.set_state(torch.from_numpy(raw))
 
 
 class ScriptedNPC:

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from typing import Any
 
 from levels.errors import ParamError, UserError
-from levels.params import LevelParams, load_params, params_from_dict, params_to_dict
+from levels.params import LevelParams, deep_merge, load_params, params_from_dict, params_to_dict
 from training.config import LootRandomisation, Phase, TrainConfig
 
 # Attributes that may go negative (poison, debuffs); the others stay at 0 or above.
@@ -30,19 +29,9 @@ def phase_index(cfg: TrainConfig, steps: int) -> int:
     return len(cfg.curriculum)
 
 
-def _deep_merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
-    merged = copy.deepcopy(base)
-    for key, value in update.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _deep_merge(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
-
-
 def apply_phase(params: LevelParams, phase: Phase, where: str) -> LevelParams:
     """``params`` with the phase's ``params`` merged in and its ``spawns`` applied."""
-    data = _deep_merge(params_to_dict(params), phase.params)
+    data = deep_merge(params_to_dict(params), phase.params)
     for faction, changes in phase.spawns.items():
         groups = [g for g in data.get("spawns", []) if g.get("faction") == faction]
         if not groups:

@@ -14,7 +14,6 @@ the wall clock (only recording file names do).
 
 from __future__ import annotations
 
-import base64
 import os
 import time
 from collections import deque
@@ -142,6 +141,7 @@ class LearnedController:
         import torch
 
         from npc.checkpoint import load_checkpoint
+        from npc.policy import SeededSampler
 
         # One intra-op thread: the renderer and the simulation share the two cores, and a
         # second torch thread made a 16-agent forward ~100x slower here (1 ms -> 80-130 ms).
@@ -149,7 +149,7 @@ class LearnedController:
         self._net, meta = load_checkpoint(path)
         self.num_actions = int(meta["num_actions"])
         self.name = f"{meta['arch']} policy ({path.name})"
-        self._generator = torch.Generator().manual_seed(0)
+        self._sampler = SeededSampler()
 
     @property
     def net(self) -> object:
@@ -161,23 +161,19 @@ class LearnedController:
         from npc.policy import OBS_KEYS
 
         flat = {key: np.ascontiguousarray(obs[key][0]) for key in OBS_KEYS}
-        return self._net.act(flat, deterministic=False, generator=self._generator).actions.numpy()
+        return self._net.act(flat, deterministic=False, generator=self._sampler.generator).actions.numpy()
 
     def reseed(self, seed: int) -> None:
         """Restart the sampling from ``seed``."""
-        self._generator.manual_seed(seed)
+        self._sampler.reseed(seed)
 
     def get_state(self) -> str:
-        """The generator state, base64-encoded."""
-        return base64.b64encode(self._generator.get_state().numpy().tobytes()).decode("ascii")
+        """The sampling generator's state, as text."""
+        return self._sampler.get_state()
 
     def set_state(self, state: str) -> None:
         """Restore a state from :meth:`get_state`."""
-        import torch
-
-        if state:
-            raw = np.frombuffer(base64.b64decode(state), dtype=np.uint8).copy()
-            self._generator.set_state(torch.from_numpy(raw))
+        self._sampler.set_state(state)
 
 
 SCRIPTED = "scripted"  # --checkpoint scripted: the scripted NPC instead of a learned policy

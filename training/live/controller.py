@@ -11,16 +11,14 @@ last action, and, after the turn, sends the learning NPCs' transitions to the le
 
 from __future__ import annotations
 
-import base64
 import copy
 import time
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import torch
 
-from npc.policy import OBS_KEYS, PolicyNet
+from npc.policy import OBS_KEYS, PolicyNet, SeededSampler
 from training.live import protocol as P
 from training.live.client import LearnerClient
 from training.live.weights import Loader
@@ -40,7 +38,7 @@ class LiveController:
         self.version = client.version if client is not None else 0
         self.base_version = self.version
         self.stream = True  # send the learning NPCs' turns to the learner
-        self._generator = torch.Generator().manual_seed(0)
+        self._sampler = SeededSampler()
         self.slot_factions: tuple[str, ...] = ()
         self.slot_versions: dict[int, int] = {}
         self.live_factions: set[str] = set()  # factions that learn or learned: they use the live net
@@ -93,7 +91,7 @@ class LiveController:
             if not len(slots):
                 continue
             part = {key: value[slots] for key, value in flat.items()}
-            result = net.act(part, deterministic=False, generator=self._generator)
+            result = net.act(part, deterministic=False, generator=self._sampler.generator)
             actions[slots] = result.actions.numpy()
             for slot in slots.tolist():
                 self.slot_versions[slot] = version
@@ -139,17 +137,15 @@ class LiveController:
 
     def reseed(self, seed: int) -> None:
         """Restart the sampling from ``seed``."""
-        self._generator.manual_seed(seed)
+        self._sampler.reseed(seed)
 
     def get_state(self) -> str:
-        """The generator state, base64-encoded."""
-        return base64.b64encode(self._generator.get_state().numpy().tobytes()).decode("ascii")
+        """The sampling generator's state, as text."""
+        return self._sampler.get_state()
 
     def set_state(self, state: str) -> None:
         """Restore a state from :meth:`get_state`."""
-        if state:
-            raw = np.frombuffer(base64.b64decode(state), dtype=np.uint8).copy()
-            self._generator.set_state(torch.from_numpy(raw))
+        self._sampler.set_state(state)
 
     def version_of(self, slot: int) -> int | None:
         """The weight version that chose ``slot``'s last action (None before its first turn)."""
