@@ -37,10 +37,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from game.batch import BatchedSim  # noqa: E402
 from game.spec import ENTITY_FEATURES  # noqa: E402
 from levels.files import atomic_write_text  # noqa: E402
+from npc.nav_transformer import GOTO_FIRST, NAV_ACTIONS, NavTransformer  # noqa: E402
 from npc.policy import PolicyNet, ScriptedNPC  # noqa: E402
 from training.config import OpponentConfig, PolicyConfig, PPOConfig, TrainConfig  # noqa: E402
 from training.evaluate import wilson_interval  # noqa: E402
-from training.nav_actions import GOTO_FIRST, NAV_ACTIONS, NavActionSim, NavTransformer  # noqa: E402
+from training.nav_actions import NavActionSim  # noqa: E402
 from training.ppo import EVAL_SEED_TAG, Trainer, derived_seed  # noqa: E402
 from training.rollout import VecSim, slots_of, take_slots  # noqa: E402
 

@@ -35,6 +35,7 @@ from levels.errors import UserError
 from levels.files import atomic_write_bytes, read_user_bytes
 from npc.baseline import IdBaseline
 from npc.dense import DenseEmbedding
+from npc.nav_transformer import NavTransformer
 from npc.policy import PolicyNet
 from npc.transformer import EntityTransformer
 
@@ -44,7 +45,7 @@ METADATA_KEY = "mindcrawl"
 
 #: Architecture name -> network class (the names checkpoints and ``--policy`` use).
 ARCHITECTURES: dict[str, type[PolicyNet]] = {
-    cls.arch: cls for cls in (EntityTransformer, DenseEmbedding, IdBaseline)
+    cls.arch: cls for cls in (EntityTransformer, DenseEmbedding, IdBaseline, NavTransformer)
 }
 
 

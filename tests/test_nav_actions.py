@@ -12,7 +12,8 @@ from game.scenario import item, make_level, spawn
 from game.spec import ENTITY_FEATURES, MAX_ENTITIES, POS_SCALE
 from game.state import FLOOR, HP, X, Y
 from levels.tiles import Tile
-from training.nav_actions import EXPLORE, FLEE, GOTO_FIRST, NAV_ACTIONS, NavActionSim, NavTransformer
+from npc.nav_transformer import EXPLORE, FLEE, GOTO_FIRST, NAV_ACTIONS, NavTransformer
+from training.nav_actions import NavActionSim
 
 HERO, MONSTER = 0, 1
 _COL = {name: i for i, (name, _) in enumerate(ENTITY_FEATURES)}

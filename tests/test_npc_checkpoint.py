@@ -22,12 +22,13 @@ from npc.checkpoint import (
     read_metadata,
     save_checkpoint,
 )
-from tests.test_npc_policy import random_obs
+from tests.test_npc_policy import actions_for, random_obs
 
 
 def _small(arch: str):
-    options = {"transformer": {"d": 32, "heads": 2}, "dense": {"hidden": 64}, "baseline": {"hidden": 64}}[arch]
-    return build_policy(arch, CORE_ACTIONS, options)
+    options = {"transformer": {"d": 32, "heads": 2}, "nav_transformer": {"d": 32, "heads": 2},
+               "dense": {"hidden": 64}, "baseline": {"hidden": 64}}[arch]
+    return build_policy(arch, actions_for(arch), options)
 
 
 def _rewrite_metadata(src: Path, dst: Path, change) -> None:
@@ -59,7 +60,7 @@ def test_round_trip_is_exact(tmp_path: Path, arch: str) -> None:
     assert type(loaded) is type(net) and loaded.config == net.config
     for (k1, v1), (k2, v2) in zip(net.state_dict().items(), loaded.state_dict().items(), strict=True):
         assert k1 == k2 and torch.equal(v1, v2)
-    obs = random_obs(16)
+    obs = random_obs(16, num_actions=actions_for(arch))
     with torch.no_grad():
         assert torch.equal(net(obs)[0], loaded(obs)[0])
     assert meta["training"] == {"command": "x"} and meta["arch"] == arch

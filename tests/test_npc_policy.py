@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from game.actions import CORE_ACTIONS, WAIT
 from game.spec import ENTITY_DIM, MAX_ENTITIES, PATCH, SELF_DIM
 from npc.checkpoint import ARCHITECTURES, build_policy
+from npc.nav_transformer import NAV_ACTIONS, NavTransformer
 from npc.policy import (
     RandomPolicy,
     ScriptedNPC,
@@ -35,10 +36,15 @@ def random_obs(n: int, seed: int = 0, num_actions: int = CORE_ACTIONS) -> dict[s
     }
 
 
+def actions_for(arch: str) -> int:
+    """The action count an architecture is built with (the navigator-action net has its own)."""
+    return NAV_ACTIONS if arch == NavTransformer.arch else CORE_ACTIONS
+
+
 @pytest.mark.parametrize("arch", sorted(ARCHITECTURES))
 def test_every_network_acts_with_the_spec_shapes(arch: str) -> None:
-    net = build_policy(arch, CORE_ACTIONS)
-    obs = random_obs(7)
+    net = build_policy(arch, actions_for(arch))
+    obs = random_obs(7, num_actions=actions_for(arch))
     result = net.act(obs, generator=torch.Generator().manual_seed(1))
     assert result.actions.shape == (7,) and result.actions.dtype == torch.int64
     assert result.log_probs.shape == (7,) and result.values.shape == (7,)
@@ -51,8 +57,8 @@ def test_every_network_acts_with_the_spec_shapes(arch: str) -> None:
 
 @pytest.mark.parametrize("arch", sorted(ARCHITECTURES))
 def test_networks_never_choose_an_illegal_action(arch: str) -> None:
-    net = build_policy(arch, CORE_ACTIONS)
-    obs = random_obs(256, seed=3)
+    net = build_policy(arch, actions_for(arch))
+    obs = random_obs(256, seed=3, num_actions=actions_for(arch))
     legal = legal_mask(obs["action_mask"])
     g = torch.Generator().manual_seed(0)
     for deterministic in (False, True):

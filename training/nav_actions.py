@@ -22,7 +22,7 @@ Masks: go to k is legal for a present token; explore while the agent's navigator
 frontier; flee while an enemy is visible. Other factions (the scripted hero) keep
 primitive actions; the simulator masks the appended indices for them.
 
-:class:`NavTransformer` is the entity transformer whose go-to logits are its pointer head's
+:class:`npc.nav_transformer.NavTransformer` is the entity transformer whose go-to logits are its pointer head's
 scores over the entity tokens (plus a learned per-slot bias), so "which entity" is chosen
 by attention over tokens rather than by token position alone.
 """
@@ -33,23 +33,17 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import torch
 
 from game.actions import CORE_ACTIONS, INTERACT, MOVE_FIRST, WAIT
 from game.batch import BatchedSim, StepResult
-from game.spec import ENTITY_FEATURES, MAX_ENTITIES, OFF_MAP, PATCH_RADIUS, POS_SCALE
+from game.spec import ENTITY_FEATURES, OFF_MAP, PATCH_RADIUS, POS_SCALE
 from game.state import FLOOR, X, Y
 from levels.tiles import Tile
-from npc.transformer import EntityTransformer
+from npc.nav_transformer import EXPLORE, FLEE, GOTO_FIRST, NAV_ACTIONS
 from search.game_bridge import OPEN_DOOR, AgentNavigator, PatchCodes
 from search.hebbian import HebbianParams
 from search.moves import DIRECTIONS, STAIRS
 from search.moves import WAIT as NAV_WAIT
-
-GOTO_FIRST = CORE_ACTIONS
-EXPLORE = GOTO_FIRST + MAX_ENTITIES
-FLEE = EXPLORE + 1
-NAV_ACTIONS = FLEE + 1
 
 _COLUMN = {name: i for i, (name, _) in enumerate(ENTITY_FEATURES)}
 _ENEMY, _DY, _DX = _COLUMN["enemy"], _COLUMN["dy"], _COLUMN["dx"]
@@ -222,34 +216,3 @@ class NavActionSim:
         if final in (OPEN_DOOR, STAIRS):
             return INTERACT
         return MOVE_FIRST + final
-
-
-class NavTransformer(EntityTransformer):
-    """The entity transformer with go-to logits from its pointer head (see the module docstring).
-
-    Logits: the policy head scores every index as usual; on the K go-to indices the
-    pointer score of the self token against entity token k is added. One encoder pass
-    serves both (every token's output is computed, unlike the base class's forward).
-    """
-
-    arch = "nav_transformer"
-
-    def __init__(self, num_actions: int = NAV_ACTIONS, **options: Any) -> None:
-        if num_actions != NAV_ACTIONS:
-            raise ValueError(f"NavTransformer needs num_actions={NAV_ACTIONS}, got {num_actions}")
-        super().__init__(num_actions, **options)
-
-    def forward(self, obs: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Logits ``[N, NAV_ACTIONS]`` (pointer scores on the go-to slots) and values ``[N]``."""
-        x, present = self.encode(obs)
-        me = x[:, 0]
-        logits = self.policy_head(me)
-        keep = present.shape[1]
-        q = self.target_query(me)
-        k = self.target_key(x[:, 1:1 + keep])
-        scores = torch.einsum("nd,nkd->nk", q, k) / q.shape[-1] ** 0.5
-        pointer = torch.zeros(x.shape[0], MAX_ENTITIES)
-        pointer[:, :keep] = scores.masked_fill(~present, 0.0)  # absent tokens are masked out anyway
-        logits = torch.cat([logits[:, :GOTO_FIRST], logits[:, GOTO_FIRST:EXPLORE] + pointer,
-                            logits[:, EXPLORE:]], dim=1)
-        return logits, self.value_head(me).squeeze(-1)
