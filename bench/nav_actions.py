@@ -17,7 +17,7 @@ chosen. ``--json OUT`` writes the same figures.
 
 Usage::
 
-    nice -n 5 .venv/bin/python bench/nav_actions.py --steps 200000 --json /tmp/nav_actions.json
+    nice -n 5 .venv/bin/python bench/nav_actions.py --steps 200000 --json nav_actions.json
 """
 
 from __future__ import annotations
