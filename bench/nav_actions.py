@@ -34,6 +34,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from game.actions import CORE_ACTIONS  # noqa: E402
 from game.batch import BatchedSim  # noqa: E402
 from game.spec import ENTITY_FEATURES  # noqa: E402
 from levels.files import atomic_write_text  # noqa: E402
@@ -106,7 +107,7 @@ def evaluate(variant: str, net: PolicyNet, episodes: int, worlds: int, seed: int
     done = np.zeros(B, np.int64)
     contact = np.full(B, -1)
     results: list[tuple[bool, int, int]] = []  # (won, length, first contact turn or -1)
-    chosen = np.zeros(NAV_ACTIONS if variant == "navigator" else 19, np.int64)
+    chosen = np.zeros(NAV_ACTIONS if variant == "navigator" else CORE_ACTIONS, np.int64)
     obs = sim.reset()
     while (done < quota).any():
         mine_obs = take_slots(obs, slice(None), mine)

@@ -170,13 +170,18 @@ class Trainer:
         sim = self.sim_factory(params, self.cfg.ppo.num_worlds,
                                derived_seed(TRAIN_SEED_TAG, self.cfg.seed, phase, self.iteration))
         self.collector = Collector(sim, self.cfg.learner_faction, self.rng, self.generator)
-        if self.net is None:
-            with torch.random.fork_rng():  # seeded initial weights without touching the caller's RNG
-                torch.manual_seed(self.cfg.seed)
-                self.net = build_policy(self.cfg.policy.arch, sim.num_actions, self.cfg.policy.options)
-            self.net.eval()
-            self.optimizer = torch.optim.Adam(self.net.parameters(), lr=self.cfg.ppo.learning_rate, eps=1e-5)
+        self._ensure_net(sim.num_actions)
         self.collector.assign(self.opponent_weights())
+
+    def _ensure_net(self, num_actions: int) -> None:
+        """Build the policy and its optimiser on first use (seeded; every backend shares this)."""
+        if self.net is not None:
+            return
+        with torch.random.fork_rng():  # seeded initial weights without touching the caller's RNG
+            torch.manual_seed(self.cfg.seed)
+            self.net = build_policy(self.cfg.policy.arch, num_actions, self.cfg.policy.options)
+        self.net.eval()
+        self.optimizer = torch.optim.Adam(self.net.parameters(), lr=self.cfg.ppo.learning_rate, eps=1e-5)
 
     def opponents(self) -> list[Policy]:
         """Opponent policies by index: the scripted NPC, then the snapshots."""

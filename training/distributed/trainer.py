@@ -15,11 +15,8 @@ import logging
 import os
 from typing import Any
 
-import torch
-
 from levels.errors import UserError
 from levels.params import LevelParams
-from npc.checkpoint import build_policy
 from npc.policy import Policy
 from training.config import TrainConfig
 from training.curriculum import phase_index, phase_params
@@ -57,12 +54,7 @@ class RayTrainer(Trainer):
         if self.pool is None:
             self.pool = WorkerPool(self.cfg, self.workers, self.remote_sim_factory)
         num_actions = self.pool.configure(params, phase, self.iteration, self.opponent_weights())
-        if self.net is None:
-            with torch.random.fork_rng():  # the same seeded initial weights as the local trainer
-                torch.manual_seed(self.cfg.seed)
-                self.net = build_policy(self.cfg.policy.arch, num_actions, self.cfg.policy.options)
-            self.net.eval()
-            self.optimizer = torch.optim.Adam(self.net.parameters(), lr=self.cfg.ppo.learning_rate, eps=1e-5)
+        self._ensure_net(num_actions)
         self.collector = RemoteCollector(self.pool)
 
     @property
