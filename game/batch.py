@@ -35,6 +35,7 @@ from game.fov import build_fov_table
 from game.layout import AgentLayout
 from game.pool import LevelPool, item_kind_names
 from game.rng import fresh_seed, seed_states
+from game.spec import PATCH_RADIUS
 from game.state import (
     ALIVE,
     OBJECTIVE_NAMES,
@@ -149,10 +150,13 @@ class BatchedSim:
         self.num_agents = self.layout.num_agents
         self.agent_names = self.layout.names
         self.config = self._build_config()
+        # Each agent's visibility grid covers its sight and the observation patch, so
+        # reading it for any patch cell or visible entity needs no bounds check.
+        self.fov_grid = 2 * max(self.config.fov_parent.shape[0] - 1, PATCH_RADIUS) + 1
         self.shape = (self.params.floors.count, self.params.floors.height,
                       self.params.floors.width)
         self.world: World = new_world(self.num_worlds, self.num_agents, 0, self.shape,
-                                      self.num_actions, self.config.fov.shape[0])
+                                      self.num_actions, self.fov_grid)
         self.entity_kind = bool(entity_kind)
         #: Item kind names by ``entity_kind`` id: id ``j + 1`` is ``entity_kind_names[j]``.
         self.entity_kind_names = item_kind_names(self.params)
@@ -174,8 +178,7 @@ class BatchedSim:
         table = build_fov_table(int(sight.max()))
         return Config(sight=sight, weights=weights,
                       rules=np.array([self.max_turns, rules.water_turns, rules.lava_damage], np.int32),
-                      fov=table.packed(), fov_count=table.count,
-                      fov_d2count=table.d2_count, fov_index=table.index)
+                      fov_parent=table.parent, fov_row_end=table.row_end)
 
     def reseed(self, seed: int) -> None:
         """Restart from ``seed``: new level pool seeds and world RNGs (call :meth:`reset` next)."""

@@ -1,15 +1,23 @@
-"""Field of view: a precomputed ray tree and a numba kernel that walks it.
+"""Field of view: a ray tree of parent cells and a numba kernel that walks it by quadrant.
 
-Offsets within the largest radius are sorted by squared distance. Each offset has a
-*parent*: the previous cell on the straight line from the viewer, rounded (major axis
-one step shorter, minor axis scaled and rounded half away from zero). A cell is visible
-when its parent is visible and transparent, so one pass in table order computes the
-whole field of view in O(cells). The parent is always strictly nearer, hence earlier.
+Every offset ``(dy, dx)`` from the viewer has a *parent*: the previous cell on the
+straight line from the viewer, rounded (major axis one step shorter, minor axis scaled
+and rounded half away from zero). A cell is visible when its parent is visible and
+transparent. The rule is symmetric in the signs of ``dy`` and ``dx``, so one table for
+the first quadrant (``dy, dx >= 0``) serves all four.
+
+A parent never has a larger ``|dy|`` or ``|dx|`` than its child, so walking a quadrant
+row by row, outwards from the viewer, meets every parent before its children. The
+kernel walks only the part of each quadrant that lies on the floor and within the
+radius, so a viewer in a corner of a small room costs a quarter of one in the open.
 
 A cell at offset ``(dy, dx)`` is within radius ``r`` when ``dy² + dx² <= r² + r`` (a
-slightly fuller disc than ``r²``, which looks rounder on a grid). The offsets within
-radius ``r`` are a prefix of the table of length ``count[r]``. Walls and closed doors
-(:data:`levels.tiles.OPAQUE`) are visible themselves but hide what lies behind them.
+slightly fuller disc than ``r²``, which looks rounder on a grid). Walls and closed
+doors (:data:`levels.tiles.OPAQUE`) are visible themselves but hide what lies behind.
+
+The result is an egocentric grid ``vis[G + dy, G + dx]`` (0 hidden, 1 visible and
+opaque, 2 visible and transparent); its half-size ``G`` may exceed the radius (the
+simulator sizes it to cover the observation patch too).
 """
 
 from __future__ import annotations
@@ -25,86 +33,73 @@ _OPAQUE = OPAQUE.astype(np.uint8)
 
 
 class FovTable(NamedTuple):
-    """The ray tree for radii up to ``radius``."""
+    """The first-quadrant ray tree for radii up to ``radius``."""
 
     radius: int
-    dy: np.ndarray  # int32 [n]
-    dx: np.ndarray  # int32 [n]
-    parent: np.ndarray  # int32 [n]; parent[0] = 0 (the viewer's cell)
-    count: np.ndarray  # int32 [radius + 1]: offsets within radius r
-    d2_count: np.ndarray  # int32 [radius² + radius + 1]: offsets with dy² + dx² <= v
-    index: np.ndarray  # int32 [2R+1, 2R+1]: table index of an offset, or -1
-
-    def packed(self) -> np.ndarray:
-        """int32 [n, 3]: dy, dx, parent of every offset (what the kernels take)."""
-        return np.ascontiguousarray(np.stack([self.dy, self.dx, self.parent], axis=1))
+    parent: np.ndarray  # int32 [R+1, R+1, 2]: (dy, dx) of the parent of offset (dy, dx)
+    row_end: np.ndarray  # int32 [R+1, R+1]: row_end[r, dy] = largest dx within radius r (-1: none)
 
 
 def _round_half_away(v: float) -> int:
     return int(np.sign(v) * np.floor(abs(v) + 0.5))
 
 
+def parent_offset(dy: int, dx: int) -> tuple[int, int]:
+    """The parent of a non-zero offset: one step back along the line to the viewer."""
+    c = max(abs(dy), abs(dx))
+    return _round_half_away(dy * (c - 1) / c), _round_half_away(dx * (c - 1) / c)
+
+
 def build_fov_table(radius: int) -> FovTable:
     """Build the ray tree for every radius up to ``radius``."""
-    offsets = [
-        (dy * dy + dx * dx, dy, dx)
-        for dy in range(-radius, radius + 1)
-        for dx in range(-radius, radius + 1)
-        if dy * dy + dx * dx <= radius * radius + radius
-    ]
-    offsets.sort()
-    index = -np.ones((2 * radius + 1, 2 * radius + 1), dtype=np.int32)
-    for i, (_, dy, dx) in enumerate(offsets):
-        index[dy + radius, dx + radius] = i
-    parent = np.zeros(len(offsets), dtype=np.int32)
-    for i, (_, dy, dx) in enumerate(offsets[1:], start=1):
-        c = max(abs(dy), abs(dx))
-        py = _round_half_away(dy * (c - 1) / c)
-        px = _round_half_away(dx * (c - 1) / c)
-        parent[i] = index[py + radius, px + radius]
-        assert 0 <= parent[i] < i
-    d2 = np.array([o[0] for o in offsets])
-    count = np.array([np.searchsorted(d2, r * r + r, side="right") for r in range(radius + 1)],
-                     dtype=np.int32)
-    d2_count = np.searchsorted(d2, np.arange(radius * radius + radius + 1), side="right")
-    return FovTable(radius,
-                    np.array([o[1] for o in offsets], dtype=np.int32),
-                    np.array([o[2] for o in offsets], dtype=np.int32),
-                    parent, count, d2_count.astype(np.int32), index)
+    parent = np.zeros((radius + 1, radius + 1, 2), dtype=np.int32)
+    for dy in range(radius + 1):
+        for dx in range(radius + 1):
+            if dy or dx:
+                parent[dy, dx] = parent_offset(dy, dx)
+    row_end = -np.ones((radius + 1, radius + 1), dtype=np.int32)
+    for r in range(radius + 1):
+        for dy in range(r + 1):
+            row_end[r, dy] = int(np.floor(np.sqrt(r * r + r - dy * dy)))
+    return FovTable(radius, parent, row_end)
 
 
 @njit(cache=True, error_model="numpy")
 def compute_fov(floor_tiles: np.ndarray, memory: np.ndarray, y: int, x: int, r: int,
-                fov: np.ndarray, fov_count: np.ndarray, d2_count: np.ndarray,
-                seen: np.ndarray) -> tuple[int, int]:
+                parent: np.ndarray, row_end: np.ndarray, vis: np.ndarray) -> tuple[int, int]:
     """Field of view from ``(y, x)`` with radius ``r``; updates the viewer's ``memory``.
 
-    Writes ``seen[i]`` for the first ``n`` table offsets: 0 hidden, 1 visible and
-    opaque, 2 visible and transparent. Offsets beyond the floor's extent are skipped
-    (``n`` stops at the farthest in-bounds distance). ``memory[yy, xx]`` becomes
-    ``1 + tile`` for every visible cell. Returns ``(n, cells seen for the first time)``.
+    Fills the egocentric grid ``vis`` (see the module docstring; cleared first).
+    ``memory[yy, xx]`` becomes ``1 + tile`` for every visible cell. Returns
+    ``(cells visible, cells seen for the first time)``.
     """
     height, width = floor_tiles.shape
-    my = max(y, height - 1 - y)
-    mx = max(x, width - 1 - x)
-    n = fov_count[r]
-    reach = my * my + mx * mx
-    if reach < d2_count.shape[0]:
-        n = min(n, d2_count[reach])
+    G = vis.shape[0] // 2
+    vis[:, :] = 0
+    vis[G, G] = 2
+    count = 1
     new = 0
-    seen[0] = 2
     if memory[y, x] == 0:
         new += 1
     memory[y, x] = floor_tiles[y, x] + 1
-    for i in range(1, n):
-        seen[i] = 0
-        if seen[fov[i, 2]] == 2:
-            yy = y + fov[i, 0]
-            xx = x + fov[i, 1]
-            if 0 <= yy < height and 0 <= xx < width:
-                t = floor_tiles[yy, xx]
-                seen[i] = 1 + (1 - _OPAQUE[t])
-                if memory[yy, xx] == 0:
-                    new += 1
-                memory[yy, xx] = t + 1
-    return n, new
+    # Quadrants as (sign of dy, sign of dx). Each owns one half-axis so that none is
+    # walked twice: quadrants 0 and 2 skip the dx = 0 column, 1 and 3 the dy = 0 row.
+    for q in range(4):
+        sy = 1 if q < 2 else -1
+        sx = 1 if q == 0 or q == 3 else -1
+        first_dx = 1 if q % 2 == 0 else 0
+        ylim = min(r, height - 1 - y if sy > 0 else y)
+        xlim = min(r, width - 1 - x if sx > 0 else x)
+        for dy in range(1 - first_dx, ylim + 1):
+            yy = y + sy * dy
+            vy = G + sy * dy
+            for dx in range(first_dx, min(row_end[r, dy], xlim) + 1):
+                if vis[G + sy * parent[dy, dx, 0], G + sx * parent[dy, dx, 1]] == 2:
+                    xx = x + sx * dx
+                    t = floor_tiles[yy, xx]
+                    vis[vy, G + sx * dx] = 2 - _OPAQUE[t]
+                    count += 1
+                    if memory[yy, xx] == 0:
+                        new += 1
+                    memory[yy, xx] = t + 1
+    return count, new

@@ -168,8 +168,8 @@ def _borrow_all(W, P, C, out, S):
               _borrow(W.it), _borrow(W.cells), _borrow(W.fov))
     P = Pool(_borrow(P.tiles), _borrow(P.locks), _borrow(P.ag), _borrow(P.it), _borrow(P.factions),
              _borrow(P.kind))
-    C = Config(_borrow(C.sight), _borrow(C.weights), _borrow(C.rules), _borrow(C.fov),
-               _borrow(C.fov_count), _borrow(C.fov_d2count), _borrow(C.fov_index))
+    C = Config(_borrow(C.sight), _borrow(C.weights), _borrow(C.rules), _borrow(C.fov_parent),
+               _borrow(C.fov_row_end))
     out = Outputs(_borrow(out.patch), _borrow(out.entities), _borrow(out.entity_mask),
                   _borrow(out.self_vec), _borrow(out.reward), _borrow(out.terminated),
                   _borrow(out.truncated), _borrow(out.final_return), _borrow(out.wout),

@@ -90,13 +90,12 @@ def _put(row: np.ndarray, j: int, value: float) -> None:
     row[j] = min(max(np.float32(value), -_CLIP), _CLIP)
 
 
-@njit(cache=True, error_model="numpy")
-def _visible(fov_index: np.ndarray, vis: np.ndarray, n: int, dy: int, dx: int) -> bool:
-    R = fov_index.shape[0] // 2
-    if dy < -R or dy > R or dx < -R or dx > R:
+@njit(cache=True, error_model="numpy", inline="always")
+def _visible(vis: np.ndarray, dy: int, dx: int) -> bool:
+    G = vis.shape[0] // 2
+    if dy < -G or dy > G or dx < -G or dx > G:
         return False
-    i = fov_index[dy + R, dx + R]
-    return 0 <= i < n and vis[i] != 0
+    return vis[G + dy, G + dx] != 0
 
 
 # The token and self helpers take one world's rows, never the state tuples: a call that
@@ -220,12 +219,11 @@ def _off_map(cell: np.ndarray) -> None:
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _tile_channels(patch: np.ndarray, mem: np.ndarray, fov_index: np.ndarray, vis: np.ndarray,
-                   n: int, y: int, x: int) -> None:
+def _tile_channels(patch: np.ndarray, mem: np.ndarray, vis: np.ndarray, y: int, x: int) -> None:
     """Channels 0-2 of the patch (known, visible, explored); channel 3 cleared."""
     height, width = mem.shape
     R = PATCH_RADIUS
-    Rf = fov_index.shape[0] // 2
+    G = vis.shape[0] // 2  # >= R (see BatchedSim.fov_grid)
     x0 = max(0, R - x)  # patch columns on the floor: x0..x1-1
     x1 = min(PATCH, width - x + R)
     for py in range(PATCH):
@@ -240,21 +238,14 @@ def _tile_channels(patch: np.ndarray, mem: np.ndarray, fov_index: np.ndarray, vi
         for px in range(x1, PATCH):
             _off_map(prow[px])
         mrow = mem[yy]
-        oy = py - R
-        in_table = -Rf <= oy <= Rf
+        vrow = vis[G + py - R]
         for px in range(x0, x1):
             cell = prow[px]
             known = mrow[x + px - R]
             cell[0] = known
+            cell[1] = 1 if vrow[G + px - R] != 0 else 0
             cell[2] = 1 if known else 0
             cell[3] = 0
-            seen = 0
-            ox = px - R
-            if in_table and -Rf <= ox <= Rf:
-                i = fov_index[oy + Rf, ox + Rf]
-                if 0 <= i < n and vis[i] != 0:
-                    seen = 1
-            cell[1] = seen
 
 
 @njit(cache=True, error_model="numpy")
@@ -272,8 +263,6 @@ def observe_world(W, C, out, S, b: int, reward_explore: bool, item_kind: np.ndar
     cand_kind = S.cand_kind
     cand_id = S.cand_id
     floors, height, width = W.tiles.shape[1], W.tiles.shape[2], W.tiles.shape[3]
-    fov_index = C.fov_index
-    fov = C.fov
     R = PATCH_RADIUS
     with_kind = out.entity_kind.shape[0] != 0
     level = W.wi[b, W_LEVEL]
@@ -302,17 +291,15 @@ def observe_world(W, C, out, S, b: int, reward_explore: bool, item_kind: np.ndar
         vis = W.fov[b, a]
         cell = (f * height + y) * width + x
         if ag[FOV_CELL] == cell and ag[FOV_VERSION] == W.wi[b, W_TILES_VERSION]:
-            n = ag[FOV_N]  # same place, same tiles: same view, nothing new to remember
-            new = 0
+            new = 0  # same place, same tiles: same view, nothing new to remember
         else:
-            n, new = compute_fov(tiles, mem, y, x, C.sight[me], fov, C.fov_count,
-                                 C.fov_d2count, vis)
+            ag[FOV_N], new = compute_fov(tiles, mem, y, x, C.sight[me], C.fov_parent,
+                                         C.fov_row_end, vis)
             ag[FOV_CELL] = cell
             ag[FOV_VERSION] = W.wi[b, W_TILES_VERSION]
-            ag[FOV_N] = n
         if reward_explore and new:
             out.reward[b, a] += C.weights[me, OBJ_EXPLORE] * new
-        _tile_channels(patch, mem, fov_index, vis, n, y, x)
+        _tile_channels(patch, mem, vis, y, x)
         # Candidates: visible agents, items, doors and stairs.
         nc = 0
         for o in range(A):
@@ -320,7 +307,7 @@ def observe_world(W, C, out, S, b: int, reward_explore: bool, item_kind: np.ndar
                 continue
             dy = ags[o, Y] - y
             dx = ags[o, X] - x
-            if not _visible(fov_index, vis, n, dy, dx):
+            if not _visible(vis, dy, dx):
                 continue
             cand_key[nc] = (_GROUP_AGENT << 40) + dy * dy + dx * dx
             cand_kind[nc] = _KIND_AGENT
@@ -333,7 +320,7 @@ def observe_world(W, C, out, S, b: int, reward_explore: bool, item_kind: np.ndar
                 continue
             dy = its[i, I_Y] - y
             dx = its[i, I_X] - x
-            if not _visible(fov_index, vis, n, dy, dx):
+            if not _visible(vis, dy, dx):
                 continue
             cand_key[nc] = (_GROUP_OTHER << 40) + dy * dy + dx * dx
             cand_kind[nc] = _KIND_ITEM
@@ -346,7 +333,7 @@ def observe_world(W, C, out, S, b: int, reward_explore: bool, item_kind: np.ndar
                 continue
             dy = cells[s, 1] - y
             dx = cells[s, 2] - x
-            if (dy == 0 and dx == 0) or not _visible(fov_index, vis, n, dy, dx):
+            if (dy == 0 and dx == 0) or not _visible(vis, dy, dx):
                 continue
             cand_key[nc] = (_GROUP_OTHER << 40) + dy * dy + dx * dx
             cand_kind[nc] = _KIND_CELL

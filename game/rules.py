@@ -129,18 +129,14 @@ def step_allowed(floor_tiles: np.ndarray, y: int, x: int, dy: int, dx: int) -> b
 
 
 @njit(cache=True, error_model="numpy")
-def trace_shot(W, b: int, a: int, d: int, reach: int) -> tuple[int, int]:
-    """The first agent in line from agent ``a`` in direction ``d`` within ``reach``.
+def trace_shot(tiles: np.ndarray, occ: np.ndarray, y: int, x: int, d: int,
+               reach: int) -> tuple[int, int]:
+    """The first agent in line from ``(y, x)`` in direction ``d`` within ``reach``.
 
-    Returns ``(slot, distance)`` or ``(-1, 0)``. The line stops at opaque tiles and, on a
-    diagonal, where both orthogonal neighbours are opaque.
+    ``tiles`` and ``occ`` are the shooter's floor. Returns ``(slot, distance)`` or
+    ``(-1, 0)``. The line stops at opaque tiles and, on a diagonal, where both
+    orthogonal neighbours are opaque.
     """
-    me = W.ag[b, a]
-    f = me[FLOOR]
-    y = me[Y]
-    x = me[X]
-    tiles = W.tiles[b, f]
-    occ = W.occ[b, f]
     height, width = tiles.shape
     dy = _DIRS[d, 0]
     dx = _DIRS[d, 1]
@@ -177,9 +173,8 @@ def item_value(it: np.ndarray) -> int:
 
 
 @njit(cache=True, error_model="numpy")
-def item_on_cell(W, b: int, f: int, y: int, x: int) -> bool:
-    """Whether any item lies on the cell."""
-    its = W.it[b]
+def item_on_cell(its: np.ndarray, f: int, y: int, x: int) -> bool:
+    """Whether any item of one world's ``its`` lies on the cell."""
     for i in range(its.shape[0]):
         if its[i, I_LOC] == LOC_FLOOR and its[i, I_F] == f and its[i, I_Y] == y \
                 and its[i, I_X] == x:
@@ -238,9 +233,9 @@ def interact_target(W, b: int, a: int) -> tuple[int, int, int]:
         n = tiles[ny, nx]
         if n == _DOOR_CLOSED:
             return 2, ny, nx
-        if n == _DOOR_OPEN and W.occ[b, f, ny, nx] < 0 and not item_on_cell(W, b, f, ny, nx):
+        if n == _DOOR_OPEN and W.occ[b, f, ny, nx] < 0 and not item_on_cell(W.it[b], f, ny, nx):
             return 2, ny, nx
-        if n == _DOOR_LOCKED and held_key(W, b, a, W.locks[b, f, ny, nx]) >= 0:
+        if n == _DOOR_LOCKED and key_slot(W.it[b], a, me[KEYS], W.locks[b, f, ny, nx]) >= 0:
             return 2, ny, nx
     return 0, 0, 0
 
@@ -275,7 +270,7 @@ def compute_mask(W, b: int, a: int) -> None:
     if weapon >= 0:
         reach = reach_of(W.it[b, weapon, I_RANGE], me[DEX])
         for d in range(8):
-            o, dist = trace_shot(W, b, a, d, reach)
+            o, dist = trace_shot(tiles, occ, y, x, d, reach)
             if o >= 0 and dist >= 2 and W.ag[b, o, FACTION] != fac:
                 m[SHOOT_FIRST + d] = 1
     if me[EQ_POTION] >= 0:
@@ -427,7 +422,8 @@ def act_shoot(W, C, out, b: int, a: int, d: int) -> None:
     weapon = me[EQ_RANGED]
     if weapon < 0:
         return
-    o, dist = trace_shot(W, b, a, d, reach_of(W.it[b, weapon, I_RANGE], me[DEX]))
+    o, dist = trace_shot(W.tiles[b, me[FLOOR]], W.occ[b, me[FLOOR]], me[Y], me[X], d,
+                         reach_of(W.it[b, weapon, I_RANGE], me[DEX]))
     if o < 0 or dist < 2 or W.ag[b, o, FACTION] == me[FACTION]:
         return
     roll = randint(W.rng, b, W.it[b, weapon, I_DMIN], W.it[b, weapon, I_DMAX])

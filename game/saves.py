@@ -21,7 +21,7 @@ import numpy as np
 
 from game.actions import ACTIONS_VERSION
 from game.spec import OBS_VERSION
-from game.state import World, grow_items
+from game.state import FOV_CELL, World, grow_items
 from levels.errors import LevelFileError, ParamError, UserError
 from levels.files import atomic_write_bytes, read_user_bytes
 from levels.level import Level
@@ -98,15 +98,21 @@ def load_sim(path: str | Path, threads: int | None = None) -> BatchedSim:
         raise SaveFileError(f"{path}: missing or malformed item array")
     world = sim.world._replace(it=grow_items(sim.world.it, items.shape[1]))
     loaded = {}
+    stale_view = False
     for name in World._fields:
         want = getattr(world, name)
         got = arrays.get(name)
+        if name == "fov" and got is not None and got.shape != want.shape:
+            got = np.zeros_like(want)  # a cache in an older layout: dropped and rebuilt
+            stale_view = True
         if got is None:
             raise SaveFileError(f"{path}: missing array {name!r}")
         if got.dtype != want.dtype or got.shape != want.shape:
             raise SaveFileError(f"{path}: array {name!r} has {got.dtype}{list(got.shape)}, "
                                 f"expected {want.dtype}{list(want.shape)}")
         loaded[name] = np.ascontiguousarray(got)
+    if stale_view:
+        loaded["ag"][:, :, FOV_CELL] = -1  # the next observation recomputes every view
     sim.world = World(**loaded)
     if sim.pool.item_capacity < items.shape[1]:
         sim.pool.grow(items.shape[1])

@@ -38,8 +38,9 @@ AGENT_FIELDS = ("present", "alive", "faction", "floor", "y", "x", "hp", "max_hp"
 (PRESENT, ALIVE, FACTION, FLOOR, Y, X, HP, MAX_HP, ATK, DEF, DEX, BUFF_ATK, BUFF_DEF,
  BUFF_TURNS, WAIT_LEFT, KEYS, EQ_MELEE, EQ_RANGED, EQ_POTION, FOV_CELL, FOV_VERSION,
  FOV_N) = range(len(AGENT_FIELDS))
-# FOV_*: the cell (f*H*W + y*W + x, -1: none), tiles version and length of the field of
-# view cached in World.fov; it is reused while the agent stays put and no door changed.
+# FOV_*: the cell (f*H*W + y*W + x, -1: none), tiles version and number of visible cells
+# of the field of view cached in World.fov; it is reused while the agent stays put and no
+# door changed.
 EQ = EQ_MELEE  # EQ + category = the equipment column of that category
 
 #: Columns of ``World.it`` (per-item integers); attributes follow ``I_DMIN``.
@@ -77,7 +78,7 @@ class World(NamedTuple):
     ep_return: np.ndarray  # float32 [B, A]
     it: np.ndarray  # int32 [B, I, len(ITEM_FIELDS)]
     cells: np.ndarray  # int32 [B, MAX_CELLS, 3]: door and stairs cells (first wi[W_CELLS])
-    fov: np.ndarray  # uint8 [B, A, fov table]: each agent's last field of view (a cache)
+    fov: np.ndarray  # uint8 [B, A, G2, G2]: each agent's last field of view (a cache, game.fov)
 
 
 class Pool(NamedTuple):
@@ -97,10 +98,8 @@ class Config(NamedTuple):
     sight: np.ndarray  # int32 [factions]
     weights: np.ndarray  # float32 [factions, len(OBJECTIVE_NAMES)]
     rules: np.ndarray  # int32 [3]: max_turns, water_turns, lava_damage
-    fov: np.ndarray  # int32 [n, 3]: dy, dx, parent of each ray-tree offset
-    fov_count: np.ndarray  # int32 [R + 1]
-    fov_d2count: np.ndarray  # int32 [R² + R + 1]
-    fov_index: np.ndarray  # int32 [2R+1, 2R+1]
+    fov_parent: np.ndarray  # int32 [R + 1, R + 1, 2]: game.fov.FovTable.parent
+    fov_row_end: np.ndarray  # int32 [R + 1, R + 1]: game.fov.FovTable.row_end
 
 
 class Outputs(NamedTuple):
@@ -149,8 +148,11 @@ def empty_items(n: int, slots: int) -> np.ndarray:
 
 
 def new_world(B: int, A: int, items: int, shape: tuple[int, int, int], num_actions: int,
-              fov_size: int) -> World:
-    """Zeroed state for ``B`` worlds (every world must then be reset)."""
+              fov_grid: int) -> World:
+    """Zeroed state for ``B`` worlds (every world must then be reset).
+
+    ``fov_grid`` is the side of each agent's egocentric field-of-view grid.
+    """
     F, H, W = shape
     wi = np.zeros((B, len(WORLD_FIELDS)), np.int64)
     wi[:, W_DONE] = 1
@@ -161,7 +163,7 @@ def new_world(B: int, A: int, items: int, shape: tuple[int, int, int], num_actio
         memory=np.zeros((B, A, F, H, W), np.uint8),
         mask=np.zeros((B, A, num_actions), np.int8), ep_return=np.zeros((B, A), np.float32),
         it=empty_items(B, items), cells=np.zeros((B, MAX_CELLS, 3), np.int32),
-        fov=np.zeros((B, A, fov_size), np.uint8),
+        fov=np.zeros((B, A, fov_grid, fov_grid), np.uint8),
     )
 
 

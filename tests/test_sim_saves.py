@@ -50,3 +50,19 @@ def test_bad_files_are_refused(tmp_path):
                           (tmp_path / "missing.npz", "not found")):
         with pytest.raises(SaveFileError, match=message):
             BatchedSim.load(path)
+
+
+def test_a_save_with_an_older_view_cache_layout_resumes_bit_identically(tmp_path):
+    """Saves written before the field-of-view grid (a flat ray-tree cache) still load."""
+    sim = BatchedSim("dungeon", 2, seed=6, pool_size=4)
+    sim.reset()
+    _play(sim, 30, seed=0)
+    path = tmp_path / "game.npz"
+    sim.save(path)
+    expected = _play(sim, 100, seed=1)
+    with np.load(path) as npz:
+        arrays = {name: npz[name] for name in npz.files}
+    arrays["fov"] = np.full(arrays["fov"].shape[:2] + (113,), 3, np.uint8)  # old shape, junk
+    old = tmp_path / "old.npz"
+    np.savez(old, **arrays)
+    assert _play(BatchedSim.load(old), 100, seed=1) == expected

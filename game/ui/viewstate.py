@@ -109,9 +109,10 @@ def visible_cells(world, config, viewer: int) -> np.ndarray:
     scratch = np.zeros(floor_tiles.shape, dtype=world.memory.dtype)
     if not ag[ALIVE]:
         return scratch.astype(bool)
-    seen = np.zeros(config.fov.shape[0], np.uint8)
+    grid = 2 * (config.fov_parent.shape[0] - 1) + 1
+    seen = np.zeros((grid, grid), np.uint8)
     compute_fov(floor_tiles, scratch, int(ag[Y]), int(ag[X]), int(config.sight[ag[FACTION]]),
-                config.fov, config.fov_count, config.fov_d2count, seen)
+                config.fov_parent, config.fov_row_end, seen)
     return scratch > 0
 
 
