@@ -74,9 +74,11 @@ def compute_fov(floor_tiles: np.ndarray, memory: np.ndarray, y: int, x: int, r: 
     ``(cells visible, cells seen for the first time)``.
     """
     height, width = floor_tiles.shape
-    G = vis.shape[0] // 2
-    vis[:, :] = 0
-    vis[G, G] = 2
+    side = vis.shape[0]
+    flat = vis.reshape(-1)  # flat indices: one multiply per row, not per cell
+    flat[:] = 0
+    centre = (side // 2) * side + side // 2
+    flat[centre] = 2
     count = 1
     new = 0
     if memory[y, x] == 0:
@@ -91,15 +93,17 @@ def compute_fov(floor_tiles: np.ndarray, memory: np.ndarray, y: int, x: int, r: 
         ylim = min(r, height - 1 - y if sy > 0 else y)
         xlim = min(r, width - 1 - x if sx > 0 else x)
         for dy in range(1 - first_dx, ylim + 1):
-            yy = y + sy * dy
-            vy = G + sy * dy
+            tile_row = floor_tiles[y + sy * dy]
+            memory_row = memory[y + sy * dy]
+            vis_row = centre + sy * dy * side
+            parent_row = parent[dy]
             for dx in range(first_dx, min(row_end[r, dy], xlim) + 1):
-                if vis[G + sy * parent[dy, dx, 0], G + sx * parent[dy, dx, 1]] == 2:
+                if flat[centre + sy * parent_row[dx, 0] * side + sx * parent_row[dx, 1]] == 2:
                     xx = x + sx * dx
-                    t = floor_tiles[yy, xx]
-                    vis[vy, G + sx * dx] = 2 - _OPAQUE[t]
+                    t = tile_row[xx]
+                    flat[vis_row + sx * dx] = 2 - _OPAQUE[t]
                     count += 1
-                    if memory[yy, xx] == 0:
+                    if memory_row[xx] == 0:
                         new += 1
-                    memory[yy, xx] = t + 1
+                    memory_row[xx] = t + 1
     return count, new

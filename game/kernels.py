@@ -87,7 +87,7 @@ def _list_cells(W, b: int) -> None:
     W.wi[b, W_CELLS] = n
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _clear_step(out, b: int) -> None:
     out.reward[b, :] = 0.0
     out.terminated[b, :] = 0

@@ -248,7 +248,7 @@ def _tile_channels(patch: np.ndarray, mem: np.ndarray, vis: np.ndarray, y: int, 
             cell[3] = 0
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def observe_world(W, C, out, S, b: int, reward_explore: bool, item_kind: np.ndarray) -> None:
     """Build every agent's observation and mask in world ``b`` (after a tick or a reset).
 

@@ -485,7 +485,7 @@ def act_interact(W, C, out, b: int, a: int) -> None:
             W.tiles[b, f, ny, nx] = _DOOR_OPEN
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def initiative(W, b: int, order: np.ndarray, keys: np.ndarray) -> int:
     """Fill ``order`` with living slots by DEX descending, ties by a seeded draw.
 
