@@ -109,11 +109,21 @@ def make_scratch(W, C) -> Scratch:
 
 
 @njit(cache=True, error_model="numpy")
+def _observe_quietly(W, P, C, out, S, b: int) -> None:
+    """Observations of world ``b`` without the explore reward (after a reset or a load).
+
+    ``observe_world`` is inlined into the step for speed; these rarer paths share this
+    one out-of-line copy so that numba compiles it twice, not three times.
+    """
+    observe_world(W, C, out, S, b, False, P.kind)
+
+
+@njit(cache=True, error_model="numpy")
 def _reset_one(W, P, C, out, S, b: int) -> None:
     _clear_step(out, b)
     reset_world(W, P, b)
     out.wout[b, OUT_RESET] = 1
-    observe_world(W, C, out, S, b, False, P.kind)
+    _observe_quietly(W, P, C, out, S, b)
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -202,7 +212,7 @@ def run_range(W, P, C, out, actions: np.ndarray, which: np.ndarray, mode: int, s
             if which[b]:
                 _reset_one(W, P, C, out, S, b)
         else:
-            observe_world(W, C, out, S, b, False, P.kind)
+            _observe_quietly(W, P, C, out, S, b)
     _keep_alive(scratch)  # numba frees a variable after its last use: not before here
 
 
