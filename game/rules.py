@@ -90,6 +90,10 @@ from levels.tiles import OPAQUE, WALKABLE, Tile
 _WALK = WALKABLE.astype(np.uint8)
 _OPAQ = OPAQUE.astype(np.uint8)
 _DIRS = DIRECTIONS
+# _DIR_OF[sign(dy) + 1, sign(dx) + 1]: the direction index of a unit step (-1: none).
+_DIR_OF = -np.ones((3, 3), dtype=np.int32)
+for _d, (_dy, _dx) in enumerate(DIRECTIONS):
+    _DIR_OF[_dy + 1, _dx + 1] = _d
 _DOOR_OPEN = np.uint8(Tile.DOOR_OPEN)
 _DOOR_CLOSED = np.uint8(Tile.DOOR_CLOSED)
 _DOOR_LOCKED = np.uint8(Tile.DOOR_LOCKED)
@@ -269,10 +273,23 @@ def compute_mask(W, b: int, a: int) -> None:
     weapon = me[EQ_RANGED]
     if weapon >= 0:
         reach = reach_of(W.it[b, weapon, I_RANGE], me[DEX])
+        # Trace only the directions with an enemy in line at distance 2..reach: a shot
+        # elsewhere cannot hit one, and there are far fewer agents than rays to trace.
+        aim = 0
+        for o in range(W.ag.shape[1]):
+            other = W.ag[b, o]
+            if other[ALIVE] == 0 or other[FLOOR] != f or other[FACTION] == fac:
+                continue
+            dy = other[Y] - y
+            dx = other[X] - x
+            dist = max(abs(dy), abs(dx))
+            if 2 <= dist <= reach and (dy == 0 or dx == 0 or abs(dy) == abs(dx)):
+                aim |= 1 << _DIR_OF[np.sign(dy) + 1, np.sign(dx) + 1]
         for d in range(8):
-            o, dist = trace_shot(tiles, occ, y, x, d, reach)
-            if o >= 0 and dist >= 2 and W.ag[b, o, FACTION] != fac:
-                m[SHOOT_FIRST + d] = 1
+            if aim >> d & 1:
+                o, dist = trace_shot(tiles, occ, y, x, d, reach)
+                if o >= 0 and dist >= 2 and W.ag[b, o, FACTION] != fac:
+                    m[SHOOT_FIRST + d] = 1
     if me[EQ_POTION] >= 0:
         m[USE_POTION] = 1
     kind, _, _ = interact_target(W, b, a)
