@@ -2,15 +2,21 @@
 
 Each patch cell becomes one categorical code: the remembered tile, overridden by an
 occupant (self, ally, enemy) or by the id of the item lying there. Codes go through an
-embedding, two 3x3 convs and an MLP together with the agent's stats (no LSTM, no
-previous action). Because an item is an id, an item whose attributes a designer
-changes keeps its id and an item of a new kind is an unseen token: exactly the
-weakness the attribute-based networks remove.
+embedding, two strided 3x3 convs and an MLP together with the agent's stats (no LSTM,
+no previous action); everything after the per-cell codes is the dense embedding's trunk
+(:class:`npc.dense.GridTrunk`), so the two architectures differ only in how a cell
+describes an item, and cost the same per step. Because an item is an id, an item
+whose attributes a designer changes keeps its id and an item of a new kind is an
+unseen token: exactly the weakness the attribute-based networks remove.
 
 Item ids come from the optional observation key ``entity_kind`` (int ``[K]``, 0 for
-none; a loot-kind index + 1). The simulation does not provide it yet; until it does,
-the id is a hash of the item's category and attribute values into ``item_ids``
-buckets, which is what an id is for fixed-attribute loot (DeepCrawl's items).
+none; a loot-kind index + 1; ``BatchedSim(..., entity_kind=True)``). Without it, the
+id is a hash of the item's category and attribute values into ``item_ids`` buckets,
+which is what an id is for fixed-attribute loot (DeepCrawl's items); the adaptation
+study writes the kind id into the hashed columns instead (``training.study.KindIdSim``).
+
+The one-hot cell codes are built once per batch by :meth:`IdBaseline.prepare` (they
+do not depend on the weights) and embedded with one matmul.
 """
 
 from __future__ import annotations
@@ -18,11 +24,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import torch
-import torch.nn.functional as F  # noqa: N812 (the torch convention)
 from torch import nn
 
-from game.spec import ENTITY_FEATURES, OCC_ALLY, OCC_ENEMY, OCC_SELF, PATCH, SELF_DIM
-from npc.policy import KNOWN_CODES, PolicyNet, entity_offsets, patch_cell_index
+from game.spec import ENTITY_FEATURES, OCC_ALLY, OCC_ENEMY, OCC_SELF, PATCH
+from npc.dense import GridPolicy, GridTrunk
+from npc.policy import KNOWN_CODES, entity_offsets, patch_cell_index
 
 _ITEM_FLAGS = ("is_melee", "is_ranged", "is_potion", "is_key")
 _HASHED = _ITEM_FLAGS + ("melee_min", "melee_max", "ranged_min", "ranged_max", "reach", "heal",
@@ -44,27 +50,19 @@ def item_ids(entities: torch.Tensor, buckets: int) -> torch.Tensor:
     return torch.where(is_item, h, torch.zeros_like(h))
 
 
-class IdBaseline(PolicyNet):
-    """Categorical cell codes with item ids -> embedding -> convs -> MLP."""
+class IdBaseline(GridPolicy):
+    """Categorical cell codes with item ids -> embedding -> strided convs -> MLP (the dense net's trunk)."""
 
     arch = "baseline"
 
-    def __init__(self, num_actions: int, item_ids: int = 32, embed: int = 32, conv1: int = 32,
-                 conv2: int = 64, hidden: int = 256) -> None:
+    def __init__(self, num_actions: int, item_ids: int = 32, embed: int = 16, conv1: int = 32,
+                 conv2: int = 32, hidden: int = 256) -> None:
         super().__init__(num_actions, {"item_ids": item_ids, "embed": embed, "conv1": conv1,
                                        "conv2": conv2, "hidden": hidden})
         self.item_buckets = item_ids
         self.codes = nn.Embedding(_ITEM_BASE + item_ids, embed)
         self.visible = nn.Embedding(2, embed)
-        self.conv1 = nn.Conv2d(embed, conv1, 3, padding=1)
-        self.conv2 = nn.Conv2d(conv1, conv2, 3, stride=2, padding=1)
-        side = (PATCH + 1) // 2
-        self.stats = nn.Linear(SELF_DIM, hidden)
-        self.fc = nn.Linear(conv2 * side * side + hidden, hidden)
-        self.policy_head = nn.Linear(hidden, num_actions)
-        self.value_head = nn.Linear(hidden, 1)
-        nn.init.normal_(self.policy_head.weight, std=0.01)
-        nn.init.zeros_(self.policy_head.bias)
+        self.trunk = GridTrunk(num_actions, embed, conv1, conv2, hidden)
 
     def cell_codes(self, obs: Mapping[str, torch.Tensor]) -> torch.Tensor:
         """Categorical code of every patch cell, ``[N, P*P]``."""
@@ -90,13 +88,20 @@ class IdBaseline(PolicyNet):
         padded = padded.scatter(1, torch.where(keep, index, spare), _ITEM_BASE + ids)
         return padded[:, :-1]
 
-    def forward(self, obs: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Unmasked logits ``[N, num_actions]`` and values ``[N]``."""
-        N = obs["patch"].shape[0]
-        visible = obs["patch"][..., 1].long().clamp(0, 1).reshape(N, -1)
-        x = self.codes(self.cell_codes(obs)) + self.visible(visible)
-        x = x.transpose(1, 2).reshape(N, -1, PATCH, PATCH)
-        x = F.relu(self.conv2(F.relu(self.conv1(x)))).flatten(1)
-        s = F.relu(self.stats(obs["self"].float()))
-        h = F.relu(self.fc(torch.cat([x, s], dim=1)))
-        return self.policy_head(h), self.value_head(h).squeeze(-1)
+    def grid(self, obs: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        """One-hot cell code followed by one-hot visibility, ``[N, P*P, codes + 2]``."""
+        codes = self.cell_codes(obs)
+        visible = obs["patch"][..., 1].long().clamp(0, 1).reshape(codes.shape)
+        n = self.codes.num_embeddings
+        out = torch.zeros(*codes.shape, n + 2)
+        out.scatter_(2, codes.unsqueeze(-1), 1.0)
+        out.scatter_(2, visible.unsqueeze(-1) + n, 1.0)
+        return out
+
+    def embed_cells(self, grid: torch.Tensor) -> torch.Tensor:
+        """The code's embedding plus the visibility's, as one matmul over the one-hot channels.
+
+        Same numbers as two lookups; the matmul's backward pass is far cheaper on the CPU
+        than an embedding lookup's scatter.
+        """
+        return grid @ torch.cat([self.codes.weight, self.visible.weight])

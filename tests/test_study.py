@@ -130,6 +130,8 @@ def test_summarise_pools_seeds_and_measures_drops() -> None:
     assert res["drop"]["t"]["x"]["mean"] == pytest.approx(0.1)
     assert res["drop"]["b"]["x"]["mean"] == pytest.approx(0.4)
     assert res["drop"]["b"]["x"]["se"] == pytest.approx(np.std([0.6, 0.2], ddof=1) / np.sqrt(2))
+    assert res["summary"]["t"]["relative_drop"] == pytest.approx(0.1 / 0.7)
+    assert res["summary"]["b"]["relative_drop"] == pytest.approx(0.4 / 0.7)
 
 
 def test_goal_check_compares_with_half_the_baseline_and_with_dense() -> None:
@@ -142,6 +144,13 @@ def test_goal_check_compares_with_half_the_baseline_and_with_dense() -> None:
     assert out["shift_win_rate_at_least_dense"] is True and out["drop_at_most_dense"] is False
     summary["transformer"]["mean_drop"] = 0.16
     assert goal_check(summary, drop, ["x"])["half_of_baseline_drop"] is False
+    assert "relative_half_of_baseline_drop" not in out
+    # Relative to the base win rate, a weaker baseline's small drop can be the larger one.
+    summary["transformer"]["relative_drop"] = 0.16 / 0.8
+    summary["baseline"]["relative_drop"] = 0.3 / 0.5
+    assert goal_check(summary, drop, ["x"])["relative_half_of_baseline_drop"] is True
+    summary["baseline"]["relative_drop"] = 0.3 / 0.9
+    assert goal_check(summary, drop, ["x"])["relative_half_of_baseline_drop"] is False
 
 
 @pytest.mark.skipif(not _sim_supports_entity_kind(), reason="the simulator has no entity_kind observation yet")
@@ -217,3 +226,101 @@ def test_study_shifts_evaluates_one_checkpoint_on_each_condition(tmp_path: Path)
     assert list(data["conditions"]) == [BASE, "weapons_half", "loot_dense"]
     for row in data["conditions"].values():
         assert row["episodes"] == 4 and row["wins"] + row["losses"] + row["draws"] == 4
+
+
+@pytest.mark.parametrize("arch", ["dense", "baseline"])
+def test_study_grid_networks_give_the_same_outputs_on_prepared_observations(arch: str) -> None:
+    # The PPO update feeds prepare()d minibatches, the rollout raw observations: both must agree.
+    from game.actions import CORE_ACTIONS
+    from npc.checkpoint import build_policy
+    from tests.test_npc_policy import random_obs
+
+    torch.manual_seed(0)
+    net = build_policy(arch, CORE_ACTIONS)
+    obs = random_obs(16, seed=3)
+    prepared = net.prepare(obs)
+    with torch.no_grad():
+        raw_logits, raw_values = net(obs)
+        rows = torch.arange(4, 12)
+        part_logits, part_values = net({k: v[rows] for k, v in prepared.items()})
+    assert torch.allclose(raw_logits[rows], part_logits, atol=1e-5)
+    assert torch.allclose(raw_values[rows], part_values, atol=1e-5)
+
+
+def test_dense_grid_holds_entity_attributes_in_their_cells() -> None:
+    from game.actions import CORE_ACTIONS
+    from game.spec import PATCH
+    from npc.checkpoint import build_policy
+    from npc.policy import ATTRIBUTE_COLUMNS, PATCH_ONE_HOT, patch_one_hot
+    from tests.test_npc_policy import random_obs
+
+    net = build_policy("dense", CORE_ACTIONS)
+    obs = random_obs(2, seed=4)
+    obs["entity_mask"][:] = 0
+    obs["entity_mask"][:, 0] = 1
+    obs["entities"][:, 0, 31:33] = torch.tensor([1 / 12, -2 / 12])  # dy = +1, dx = -2 (POS_SCALE 12)
+    grid = net.prepare(obs)["_grid"]
+    expected_patch = patch_one_hot(obs["patch"]).flatten(2).transpose(1, 2)
+    assert torch.equal(grid[..., :PATCH_ONE_HOT], expected_patch)
+    cell = (6 + 1) * PATCH + (6 - 2)
+    attrs = grid[..., PATCH_ONE_HOT:]
+    assert torch.allclose(attrs[:, cell], obs["entities"][:, 0, list(ATTRIBUTE_COLUMNS)])
+    assert attrs.abs().sum() == pytest.approx(float(obs["entities"][:, 0, list(ATTRIBUTE_COLUMNS)].abs().sum()),
+                                              rel=1e-5)
+
+
+def test_baseline_embedding_matmul_equals_code_lookups() -> None:
+    from game.actions import CORE_ACTIONS
+    from game.spec import PATCH
+    from npc.checkpoint import build_policy
+    from tests.test_npc_policy import random_obs
+
+    net = build_policy("baseline", CORE_ACTIONS)
+    obs = random_obs(5, seed=6)
+    codes = net.cell_codes(obs)
+    visible = obs["patch"][..., 1].long().clamp(0, 1).reshape(5, PATCH * PATCH)
+    lookups = net.codes(codes) + net.visible(visible)
+    assert torch.allclose(net.embed_cells(net.prepare(obs)["_grid"]), lookups, atol=1e-6)
+
+
+def test_recovery_retrains_until_the_base_win_rate_and_resumes(tmp_path: Path) -> None:
+    archs = "transformer,baseline"
+    # Tanky opponents: the tiny policies win less there than on the base, so retraining has work to do.
+    assert _study(tmp_path, "--archs", archs, "--shifts", "opponents_tanks") == 0
+    out = tmp_path / "study"
+
+    def recovery(*extra: str) -> dict:
+        assert main.main(["study", "recovery", "--out", str(out), "--archs", archs, "--shifts", "opponents_tanks",
+                          "--steps", "96", "--every", "32", *extra]) == 0
+        return json.loads((out / "recovery.json").read_text())
+
+    data = recovery("--margin", "0")
+    assert len(data["records"]) == 2 and (out / "recovery.md").read_text().count("| opponents_tanks |") == 1
+    assert any(len(r["points"]) > 1 for r in data["records"])  # at least one run was retrained
+    for record in data["records"]:
+        run = f"{record['arch']}-s0"
+        base = json.loads((out / "evals" / run / "base.json").read_text())
+        start = json.loads((out / "evals" / run / "opponents_tanks.json").read_text())
+        assert record["target"] == base["win_rate"]
+        points = record["points"]
+        assert points[0]["steps"] == 0 and points[0]["win_rate"] == start["win_rate"]
+        assert [p["steps"] for p in points] == sorted({p["steps"] for p in points})
+        reached = record["recovered_at"]
+        if reached is None:  # ran the whole budget without reaching the base win rate
+            assert points[-1]["steps"] >= 96 and all(p["win_rate"] < base["win_rate"] for p in points)
+        else:  # stopped at the first point that reached it
+            assert reached == points[-1] and reached["win_rate"] >= base["win_rate"]
+            assert all(p["win_rate"] < base["win_rate"] for p in points[:-1])
+    stamp = (out / "recovery" / "transformer-s0" / "opponents_tanks.json").stat().st_mtime_ns
+    assert recovery("--margin", "0")["records"] == data["records"]  # resumed: nothing retrained
+    assert (out / "recovery" / "transformer-s0" / "opponents_tanks.json").stat().st_mtime_ns == stamp
+
+    # A margin of 1 makes every run "recovered" before any retraining.
+    lenient = recovery("--margin", "0.999")
+    assert all(r["recovered_at"]["steps"] == 0 and len(r["points"]) == 1 for r in lenient["records"])
+
+
+def test_recovery_needs_a_finished_study(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main.main(["study", "recovery", "--out", str(tmp_path / "none")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "study.json" in err and "\n" not in err
