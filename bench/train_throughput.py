@@ -5,7 +5,10 @@
 
 Mindcrawl: learner agent-steps per second of ``Trainer.iterate`` (the default training
 config on the ``arena`` preset against the scripted NPC), measured after warm-up
-iterations (numba compilation, level generation). Peer: Stable-Baselines3 PPO with
+iterations (numba compilation, level generation), with a level pool of 256 levels
+(``--pool-size``): the default config's 16,384-level pool is generated lazily, a
+one-off ~1 ms per level (about 16 s of a 4M-step run) that a short benchmark would
+otherwise count on almost every episode. Peer: Stable-Baselines3 PPO with
 ``MlpPolicy`` on ``MiniGrid-Empty-8x8-v0`` with 8 environments, run as a subprocess of
 a Python that has ``stable_baselines3`` and ``minigrid`` (keep them out of the
 project's venv). The ratio of the two is the figure to quote: the machine is shared,
@@ -43,8 +46,12 @@ print(json.dumps({"steps": steps, "seconds": elapsed, "steps_per_s": steps / ela
 """
 
 
-def bench_mindcrawl(iterations: int, warmup: int, threads: int, config: str | None) -> dict[str, float]:
-    """Learner agent-steps/s of full PPO iterations with the default training config."""
+def bench_mindcrawl(iterations: int, warmup: int, threads: int, config: str | None,
+                    pool_size: int | None = 256) -> dict[str, float]:
+    """Learner agent-steps/s of full PPO iterations with the default training config.
+
+    ``pool_size`` replaces the config's level pool (None keeps it; see the module docstring).
+    """
     import torch
 
     from training.config import load_config
@@ -53,6 +60,8 @@ def bench_mindcrawl(iterations: int, warmup: int, threads: int, config: str | No
     torch.set_num_threads(threads)
     cfg = load_config(config)
     cfg.curriculum = []  # measure the final phase: the full arena
+    if pool_size is not None:
+        cfg.pool_size = pool_size
     trainer = Trainer(cfg)
     for _ in range(warmup):
         trainer.iterate()
@@ -62,7 +71,8 @@ def bench_mindcrawl(iterations: int, warmup: int, threads: int, config: str | No
     elapsed = time.perf_counter() - start
     return {"steps": trainer.steps - steps0, "seconds": elapsed,
             "steps_per_s": (trainer.steps - steps0) / elapsed, "worlds": cfg.ppo.num_worlds,
-            "rollout_steps": cfg.ppo.rollout_steps, "arch": cfg.policy.arch, "options": cfg.policy.options}
+            "rollout_steps": cfg.ppo.rollout_steps, "pool_size": cfg.pool_size, "arch": cfg.policy.arch,
+            "options": cfg.policy.options}
 
 
 def bench_peer(python: str, steps: int, threads: int) -> dict[str, float] | None:
@@ -126,6 +136,8 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=3, help="untimed iterations first (default 3)")
     parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
     parser.add_argument("--config", help="training config TOML (default: the shipped default)")
+    parser.add_argument("--pool-size", type=int, default=256,
+                        help="levels per training simulator (default 256: steady state; 0 keeps the config's)")
     parser.add_argument("--peer-python", help="a Python with stable_baselines3 and minigrid")
     parser.add_argument("--peer-steps", type=int, default=16384, help="peer timesteps to time (default 16384)")
     parser.add_argument("--sweep", action="store_true", help="only the transformer shape micro-benchmark")
@@ -135,7 +147,8 @@ def main() -> int:
     if args.sweep:
         result = {"sweep": sweep(args.threads, args.batch, repeats=5)}
     else:
-        ours = bench_mindcrawl(args.iterations, args.warmup, args.threads, args.config)
+        ours = bench_mindcrawl(args.iterations, args.warmup, args.threads, args.config,
+                               args.pool_size or None)
         print(f"mindcrawl PPO ({ours['arch']}, {ours['worlds']} worlds): {ours['steps_per_s']:.0f} "
               f"agent-steps/s ({ours['steps']} steps in {ours['seconds']:.1f} s)", flush=True)
         result = {"mindcrawl": ours}

@@ -21,16 +21,14 @@ def test_shipped_checkpoint_is_small_and_records_its_command() -> None:
 
 @pytest.mark.slow
 def test_shipped_checkpoint_beats_the_scripted_npc_on_unseen_seeds() -> None:
-    """A regression guard on 200 episodes the shipped NPC never saw.
+    """Issue 4's bar: at least 80% of 200 episodes on seeds the shipped NPC never saw.
 
-    Issue 4 asks for 80% here. The shipped NPC (one from-scratch run of the default
-    config, 23.6 minutes) measures 0.820 over 500 episodes on evaluation seed 1 but
-    0.780 on these 200 (docs/training.md), so the guard sits at 0.75: it fails if a new
-    checkpoint is clearly worse, and the 0.8 bar on this set is still open.
+    The shipped NPC (one from-scratch run of the default config, 11.4 minutes) wins
+    0.825 here and 0.842 over 500 episodes on evaluation seed 1 (docs/training.md).
     """
     torch.set_num_threads(1)
     net, meta = load_checkpoint(SHIPPED)
     # Evaluation seeds are disjoint from every training seed (training.ppo.derived_seed).
     result = evaluate(net, ScriptedNPC(), meta["training"].get("params", "arena"), episodes=200, seed=12345,
                       faction=meta["training"].get("learner_faction", "hero"), num_worlds=100)
-    assert result.win_rate >= 0.75, result.to_dict()
+    assert result.win_rate >= 0.8, result.to_dict()
