@@ -38,7 +38,7 @@ from levels.files import atomic_write_bytes, atomic_write_text
 from npc.checkpoint import ARCHITECTURES, load_checkpoint, save_checkpoint
 from npc.policy import Policy, ScriptedNPC
 from training.config import TrainConfig, config_to_dict, load_config
-from training.evaluate import EvalResult, evaluate
+from training.evaluate import EvalResult, check_eval_request, evaluate
 from training.metrics import MetricsLog, plot_curve
 from training.ppo import SimFactory, Trainer
 
@@ -378,10 +378,7 @@ def _opponent(spec: str, num_actions: int) -> tuple[Policy, str]:
 
 def run_eval(args: argparse.Namespace, sim_factory: SimFactory | None = None) -> int:
     """The ``eval`` command."""
-    if args.episodes <= 0:
-        raise UserError(f"--episodes must be positive, got {args.episodes}")
-    if args.seed < 0:
-        raise UserError(f"--seed must be non-negative, got {args.seed}")
+    check_eval_request(args.episodes, args.seed)
     net, meta = load_checkpoint(args.checkpoint)
     training = meta.get("training", {})
     params = args.params or args.preset or training.get("params") or "arena"

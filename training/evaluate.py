@@ -16,9 +16,18 @@ from typing import Any
 import numpy as np
 import torch
 
+from levels.errors import UserError
 from npc.policy import Policy
 from training.ppo import EVAL_SEED_TAG, SimFactory, default_sim_factory, derived_seed
 from training.rollout import VecSim, slots_of, take_slots
+
+
+def check_eval_request(episodes: int, seed: int) -> None:
+    """Refuse an evaluation of no episodes or on a negative seed (one-line CLI errors)."""
+    if episodes <= 0:
+        raise UserError(f"--episodes must be positive, got {episodes}")
+    if seed < 0:
+        raise UserError(f"--seed must be non-negative, got {seed}")
 
 
 def wilson_interval(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:

@@ -161,12 +161,16 @@ class Trainer:
         self.episodes = 0
 
     def _ensure_phase(self) -> None:
-        """(Re)build the simulator when the curriculum phase changes."""
+        """Start the current curriculum phase if it changed (or nothing has started yet)."""
         phase = phase_index(self.cfg, self.steps)
         if phase == self.phase and self.collector is not None:
             return
         self.phase = phase
         params = phase_params(self.cfg, self.base, phase) if isinstance(self.base, LevelParams) else self.base
+        self._start_phase(phase, params)
+
+    def _start_phase(self, phase: int, params: Any) -> None:
+        """Build the simulator and collector for a new phase (a backend may override this)."""
         sim = self.sim_factory(params, self.cfg.ppo.num_worlds,
                                derived_seed(TRAIN_SEED_TAG, self.cfg.seed, phase, self.iteration))
         self.collector = Collector(sim, self.cfg.learner_faction, self.rng, self.generator)

@@ -55,7 +55,7 @@ from npc.policy import ATTRIBUTE_COLUMNS, ScriptedNPC
 from training.cli import EXIT_INTERRUPTED, TrainRun
 from training.config import TrainConfig, config_from_dict, config_to_dict, load_config
 from training.curriculum import base_params
-from training.evaluate import evaluate, wilson_interval
+from training.evaluate import check_eval_request, evaluate, wilson_interval
 from training.ppo import SimFactory, default_sim_factory
 from training.rollout import slots_of
 
@@ -906,10 +906,7 @@ def run_shifts(args: argparse.Namespace) -> int:
     """The ``study shifts`` command: one checkpoint, the base and every shift, a table."""
     from rich.table import Table
 
-    if args.episodes <= 0:
-        raise UserError(f"--episodes must be positive, got {args.episodes}")
-    if args.seed < 0:
-        raise UserError(f"--seed must be non-negative, got {args.seed}")
+    check_eval_request(args.episodes, args.seed)
     net, meta = load_checkpoint(args.checkpoint)
     training = meta.get("training", {})
     base = base_params(args.params or training.get("params") or "arena")

@@ -16,10 +16,8 @@ import os
 from typing import Any
 
 from levels.errors import UserError
-from levels.params import LevelParams
 from npc.policy import Policy
 from training.config import TrainConfig
-from training.curriculum import phase_index, phase_params
 from training.distributed import import_ray
 from training.distributed.pool import PoolStats, RemoteCollector, WorkerPool
 from training.ppo import SimFactory, Trainer
@@ -44,13 +42,8 @@ class RayTrainer(Trainer):
         self.remote_sim_factory = sim_factory  # None: each worker builds the default BatchedSim
         self.pool: WorkerPool | None = None
 
-    def _ensure_phase(self) -> None:
-        """Configure the workers for the current curriculum phase (and start them the first time)."""
-        phase = phase_index(self.cfg, self.steps)
-        if phase == self.phase and self.collector is not None:
-            return
-        self.phase = phase
-        params = phase_params(self.cfg, self.base, phase) if isinstance(self.base, LevelParams) else self.base
+    def _start_phase(self, phase: int, params: Any) -> None:
+        """Configure the workers for a new curriculum phase (and start them the first time)."""
         if self.pool is None:
             self.pool = WorkerPool(self.cfg, self.workers, self.remote_sim_factory)
         num_actions = self.pool.configure(params, phase, self.iteration, self.opponent_weights())
