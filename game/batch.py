@@ -119,8 +119,10 @@ class BatchedSim:
         generate: level generator ``(params, seed) -> Level`` (default levels.generate).
         entity_kind: also return the optional observation key ``entity_kind`` (int32
             ``[B, A, K]``: 0 for tokens that are not items and for padding, else the
-            item's kind id, see :attr:`entity_kind_names`). Off by default; when off it
-            costs nothing. It does not change ``OBS_VERSION`` (tokens are untouched).
+            item's kind id, see :attr:`entity_kind_names`) and ``held_kind`` (int32
+            ``[B, A, 3]``: the kind ids of the equipped melee and ranged weapons and the
+            carried potion, 0 for none). Off by default; when off it costs nothing. It
+            does not change ``OBS_VERSION`` (tokens and ``self`` are untouched).
     """
 
     def __init__(self, params: str | Path | LevelParams = "arena", num_worlds: int = 1,
@@ -267,6 +269,7 @@ class BatchedSim:
                "self": o.self_vec, "action_mask": self.world.mask}
         if self.entity_kind:
             obs["entity_kind"] = o.entity_kind
+            obs["held_kind"] = o.held_kind
         return obs
 
     def info(self) -> dict[str, np.ndarray]:

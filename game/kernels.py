@@ -183,7 +183,7 @@ def _borrow_all(W, P, C, out, S):
     out = Outputs(_borrow(out.patch), _borrow(out.entities), _borrow(out.entity_mask),
                   _borrow(out.self_vec), _borrow(out.reward), _borrow(out.terminated),
                   _borrow(out.truncated), _borrow(out.final_return), _borrow(out.wout),
-                  _borrow(out.entity_kind))
+                  _borrow(out.entity_kind), _borrow(out.held_kind))
     S = Scratch(_borrow(S.order), _borrow(S.keys), _borrow(S.drank), _borrow(S.cand_key),
                 _borrow(S.cand_kind), _borrow(S.cand_id), _borrow(S.counts))
     return W, P, C, out, S

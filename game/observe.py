@@ -211,6 +211,15 @@ def _self_features(ag: np.ndarray, its: np.ndarray, floors: int, height: int, wi
 
 
 @njit(cache=True, error_model="numpy")
+def _held_kinds(ag: np.ndarray, kinds: np.ndarray, held: np.ndarray) -> None:
+    """Kind ids of the equipped melee and ranged weapons and the carried potion (0: none)."""
+    m, r, p = ag[EQ_MELEE], ag[EQ_RANGED], ag[EQ_POTION]
+    held[0] = kinds[m] if m >= 0 else 0
+    held[1] = kinds[r] if r >= 0 else 0
+    held[2] = kinds[p] if p >= 0 else 0
+
+
+@njit(cache=True, error_model="numpy")
 def _off_map(cell: np.ndarray) -> None:
     cell[0] = OFF_MAP
     cell[1] = 0
@@ -252,8 +261,8 @@ def _tile_channels(patch: np.ndarray, mem: np.ndarray, vis: np.ndarray, y: int, 
 def observe_world(W, C, out, S, b: int, reward_explore: bool, item_kind: np.ndarray) -> None:
     """Build every agent's observation and mask in world ``b`` (after a tick or a reset).
 
-    ``item_kind`` (``Pool.kind``) feeds the optional ``entity_kind`` output, written only
-    when ``out.entity_kind`` has a row per world.
+    ``item_kind`` (``Pool.kind``) feeds the optional ``entity_kind`` and ``held_kind``
+    outputs, written only when ``out.entity_kind`` has a row per world.
     """
     A = W.ag.shape[1]
     n_items = W.it.shape[1]
@@ -277,6 +286,7 @@ def observe_world(W, C, out, S, b: int, reward_explore: bool, item_kind: np.ndar
         tmask[:] = 0
         if with_kind:
             out.entity_kind[b, a, :] = 0
+            out.held_kind[b, a, :] = 0
         ag = ags[a]
         if ag[ALIVE] == 0:
             patch[:, :, :] = 0
@@ -374,3 +384,5 @@ def observe_world(W, C, out, S, b: int, reward_explore: bool, item_kind: np.ndar
             _put(row, 33, max(abs(ty - y), abs(tx - x)) / POS_SCALE)
             tmask[k] = 1
         _self_features(ag, its, floors, height, width, time, tiles[y, x], out.self_vec[b, a])
+        if with_kind:
+            _held_kinds(ag, item_kind[level], out.held_kind[b, a])

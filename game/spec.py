@@ -20,16 +20,19 @@ stacks them with leading dimensions ``[B, A]``):
 ``action_mask`` int8 ``[num_actions]``
     1 where the action is legal now (:mod:`game.actions`).
 
-Optional extra key (only from ``BatchedSim(..., entity_kind=True)``; not part of the
-versioned spec, so it does not change :data:`OBS_VERSION` and the token features above
-stay attribute-only):
+Optional extra keys (only from ``BatchedSim(..., entity_kind=True)``; not part of the
+versioned spec, so they do not change :data:`OBS_VERSION` and the features above stay
+attribute-only). A *kind id* is ``j + 1``, where ``j`` indexes
+:func:`game.pool.item_kind_names` (the level's loot kinds in ``params.loot.all_kinds()``
+order, then ``"key"``); items of a kind name outside that list (hand-built levels) get
+0. Meant for id-based baselines only:
 
 ``entity_kind`` int32 ``[K]``
     Per entity token: 0 if the token is not an item (an agent, door or stairs) or is
-    padding; else the item's kind id ``j + 1``, where ``j`` indexes
-    :func:`game.pool.item_kind_names` (the level's loot kinds in
-    ``params.loot.all_kinds()`` order, then ``"key"``). Items of a kind name outside
-    that list (hand-built levels) get 0. Meant for id-based baselines only.
+    padding; else the item's kind id.
+``held_kind`` int32 ``[HELD_SLOTS]``
+    The kind ids of what the agent holds, in :data:`HELD_FEATURES` order (equipped
+    melee weapon, equipped ranged weapon, carried potion); 0 for an empty slot.
 
 Float features are divided by the scale named in their description (HP by
 :data:`HP_SCALE`, stats and damage by :data:`STAT_SCALE`, positions by
@@ -149,11 +152,26 @@ def observation_space(num_actions: int) -> gym.spaces.Dict:
 
 #: The optional observation key of item kind ids (see the module docstring).
 ENTITY_KIND_KEY = "entity_kind"
+#: The optional observation key of the kind ids of held items (see the module docstring).
+HELD_KIND_KEY = "held_kind"
+#: The held-item slots of ``held_kind``, each with the ``self`` features that describe
+#: the item in that slot (its presence flag first).
+HELD_FEATURES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("melee", ("has_melee", "melee_min", "melee_max")),
+    ("ranged", ("has_ranged", "ranged_min", "ranged_max", "reach")),
+    ("potion", ("has_potion", "heal", "potion_atk", "potion_def", "potion_turns")),
+)
+HELD_SLOTS = len(HELD_FEATURES)
 
 
 def entity_kind_space(num_kinds: int) -> gym.spaces.Box:
     """The Gymnasium space of one agent's optional ``entity_kind`` (ids 0..num_kinds)."""
     return gym.spaces.Box(0, num_kinds, (MAX_ENTITIES,), np.int32)
+
+
+def held_kind_space(num_kinds: int) -> gym.spaces.Box:
+    """The Gymnasium space of one agent's optional ``held_kind`` (ids 0..num_kinds)."""
+    return gym.spaces.Box(0, num_kinds, (HELD_SLOTS,), np.int32)
 
 
 def spec_dict(num_actions: int) -> dict[str, object]:

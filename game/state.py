@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from game.spec import ENTITY_DIM, MAX_ENTITIES, PATCH, PATCH_CHANNELS, SELF_DIM
+from game.spec import ENTITY_DIM, HELD_SLOTS, MAX_ENTITIES, PATCH, PATCH_CHANNELS, SELF_DIM
 
 # Item categories (levels.params.ITEM_CATEGORIES order) and where an item is.
 MELEE, RANGED, POTION, KEY = 0, 1, 2, 3
@@ -114,7 +114,8 @@ class Outputs(NamedTuple):
     truncated: np.ndarray  # uint8 [B, A]: alive when the turn limit was reached
     final_return: np.ndarray  # float32 [B, A]: episode returns of finished worlds
     wout: np.ndarray  # int32 [B, 4]: OUT_* columns
-    entity_kind: np.ndarray  # int32 [B, A, K] if the optional key is on, else [0, A, K]
+    entity_kind: np.ndarray  # int32 [B, A, K] if the optional keys are on, else [0, A, K]
+    held_kind: np.ndarray  # int32 [B, A, HELD_SLOTS] if the optional keys are on, else [0, A, HELD_SLOTS]
 
 
 class Scratch(NamedTuple):
@@ -168,7 +169,7 @@ def new_world(B: int, A: int, items: int, shape: tuple[int, int, int], num_actio
 
 
 def new_outputs(B: int, A: int, entity_kind: bool = False) -> Outputs:
-    """Output buffers for ``B`` worlds of ``A`` agents (``entity_kind``: the optional key)."""
+    """Output buffers for ``B`` worlds of ``A`` agents (``entity_kind``: the optional kind-id keys)."""
     wout = np.zeros((B, 4), np.int32)
     wout[:, OUT_WINNER] = -1
     return Outputs(
@@ -179,6 +180,7 @@ def new_outputs(B: int, A: int, entity_kind: bool = False) -> Outputs:
         reward=np.zeros((B, A), np.float32), terminated=np.zeros((B, A), np.uint8),
         truncated=np.zeros((B, A), np.uint8), final_return=np.zeros((B, A), np.float32),
         wout=wout, entity_kind=np.zeros((B if entity_kind else 0, A, MAX_ENTITIES), np.int32),
+        held_kind=np.zeros((B if entity_kind else 0, A, HELD_SLOTS), np.int32),
     )
 
 

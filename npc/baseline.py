@@ -9,11 +9,18 @@ describes an item, and cost the same per step. Because an item is an id, an item
 whose attributes a designer changes keeps its id and an item of a new kind is an
 unseen token: exactly the weakness the attribute-based networks remove.
 
-Item ids come from the optional observation key ``entity_kind`` (int ``[K]``, 0 for
-none; a loot-kind index + 1; ``BatchedSim(..., entity_kind=True)``). Without it, the
-id is a hash of the item's category and attribute values into ``item_ids`` buckets,
-which is what an id is for fixed-attribute loot (DeepCrawl's items); the adaptation
-study writes the kind id into the hashed columns instead (``training.study.KindIdSim``).
+What the agent *holds* is an id too: the ``self`` vector's attributes of the equipped
+weapons and the carried potion (``melee_min``, ``heal``, ...; :data:`game.spec.HELD_FEATURES`)
+are zeroed, only the ``has_*`` flags kept, and each slot's item id is embedded
+(``held_embed`` wide) and appended to the agent's stats. So a re-tuned potion in hand
+looks exactly like the old one.
+
+Item ids come from the optional observation keys ``entity_kind`` (int ``[K]``, 0 for
+none; a loot-kind index + 1) and ``held_kind`` (int ``[3]``), both from
+``BatchedSim(..., entity_kind=True)``. Without them, the id is a hash of the item's
+category and attribute values into ``item_ids`` buckets, which is what an id is for
+fixed-attribute loot (DeepCrawl's items); the adaptation study writes the kind id into
+the hashed columns instead (``training.study.KindIdSim``).
 
 The one-hot cell codes are built once per batch by :meth:`IdBaseline.prepare` (they
 do not depend on the weights) and embedded with one matmul.
@@ -26,7 +33,8 @@ from collections.abc import Mapping
 import torch
 from torch import nn
 
-from game.spec import ENTITY_FEATURES, OCC_ALLY, OCC_ENEMY, OCC_SELF, PATCH
+from game.spec import ENTITY_DIM, ENTITY_FEATURES, HELD_FEATURES, HELD_SLOTS, OCC_ALLY, OCC_ENEMY, OCC_SELF, \
+    PATCH, SELF_DIM, SELF_FEATURES
 from npc.dense import GridPolicy, GridTrunk
 from npc.policy import KNOWN_CODES, entity_offsets, patch_cell_index
 
@@ -34,6 +42,10 @@ _ITEM_FLAGS = ("is_melee", "is_ranged", "is_potion", "is_key")
 _HASHED = _ITEM_FLAGS + ("melee_min", "melee_max", "ranged_min", "ranged_max", "reach", "heal",
                          "potion_atk", "potion_def", "potion_turns")
 _COLUMN = {name: i for i, (name, _) in enumerate(ENTITY_FEATURES)}
+_SELF_COLUMN = {name: i for i, (name, _) in enumerate(SELF_FEATURES)}
+_SLOT_FLAG = {"melee": "is_melee", "ranged": "is_ranged", "potion": "is_potion"}
+#: ``self`` columns that describe a held item's attributes (hidden from the baseline).
+HELD_ATTRIBUTE_COLUMNS = tuple(_SELF_COLUMN[name] for _, names in HELD_FEATURES for name in names[1:])
 # Occupant codes follow the tile codes; item ids follow the occupants.
 _OCCUPANT_BASE = KNOWN_CODES
 _ITEM_BASE = KNOWN_CODES + 3
@@ -50,19 +62,48 @@ def item_ids(entities: torch.Tensor, buckets: int) -> torch.Tensor:
     return torch.where(is_item, h, torch.zeros_like(h))
 
 
+def held_item_rows(own: torch.Tensor) -> torch.Tensor:
+    """Each held slot as an entity-token row ``[N, HELD_SLOTS, ENTITY_DIM]`` (category flag + attributes).
+
+    The flag is the slot's ``has_*`` value and each attribute is copied from the ``self``
+    column of the same name, so :func:`item_ids` gives a held item the id it would have
+    on the floor (an empty slot is not an item: id 0).
+    """
+    rows = torch.zeros(*own.shape[:-1], HELD_SLOTS, ENTITY_DIM, dtype=own.dtype)
+    for slot, (category, names) in enumerate(HELD_FEATURES):
+        rows[..., slot, _COLUMN[_SLOT_FLAG[category]]] = own[..., _SELF_COLUMN[names[0]]]
+        for name in names[1:]:
+            rows[..., slot, _COLUMN[name]] = own[..., _SELF_COLUMN[name]]
+    return rows
+
+
 class IdBaseline(GridPolicy):
     """Categorical cell codes with item ids -> embedding -> strided convs -> MLP (the dense net's trunk)."""
 
     arch = "baseline"
 
     def __init__(self, num_actions: int, item_ids: int = 32, embed: int = 16, conv1: int = 32,
-                 conv2: int = 32, hidden: int = 256) -> None:
+                 conv2: int = 32, hidden: int = 256, held_embed: int = 8) -> None:
         super().__init__(num_actions, {"item_ids": item_ids, "embed": embed, "conv1": conv1,
-                                       "conv2": conv2, "hidden": hidden})
+                                       "conv2": conv2, "hidden": hidden, "held_embed": held_embed})
         self.item_buckets = item_ids
         self.codes = nn.Embedding(_ITEM_BASE + item_ids, embed)
         self.visible = nn.Embedding(2, embed)
-        self.trunk = GridTrunk(num_actions, embed, conv1, conv2, hidden)
+        self.held = nn.Embedding(item_ids, held_embed)
+        self.register_buffer("held_columns", torch.tensor(HELD_ATTRIBUTE_COLUMNS), persistent=False)
+        self.trunk = GridTrunk(num_actions, embed, conv1, conv2, hidden,
+                               own_dim=SELF_DIM + HELD_SLOTS * held_embed)
+
+    def held_ids(self, obs: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        """The id of each held slot's item, ``[N, HELD_SLOTS]`` (0: empty)."""
+        if "held_kind" in obs:
+            return obs["held_kind"].long().clamp(0, self.item_buckets - 1)
+        return item_ids(held_item_rows(obs["self"].float()), self.item_buckets)
+
+    def own_features(self, obs: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        """The ``self`` vector without held items' attributes, then the embedded held item ids."""
+        own = obs["self"].float().index_fill(-1, self.held_columns, 0.0)
+        return torch.cat([own, self.held(self.held_ids(obs)).flatten(1)], dim=-1)
 
     def cell_codes(self, obs: Mapping[str, torch.Tensor]) -> torch.Tensor:
         """Categorical code of every patch cell, ``[N, P*P]``."""

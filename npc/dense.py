@@ -79,13 +79,14 @@ def scatter_entities(entities: torch.Tensor, present: torch.Tensor, columns: tor
 class GridTrunk(nn.Module):
     """Per-cell codes ``[N, P*P, embed]`` -> two strided 3x3 convs -> MLP with the agent's stats -> heads."""
 
-    def __init__(self, num_actions: int, embed: int, conv1: int, conv2: int, hidden: int) -> None:
+    def __init__(self, num_actions: int, embed: int, conv1: int, conv2: int, hidden: int,
+                 own_dim: int = SELF_DIM) -> None:
         super().__init__()
         self.embed_dim = embed
         self.conv1 = nn.Conv2d(embed, conv1, 3, stride=2, padding=1)
         self.conv2 = nn.Conv2d(conv1, conv2, 3, stride=2, padding=1)
         side = ((PATCH + 1) // 2 + 1) // 2
-        self.self_fc = nn.Linear(SELF_DIM, 64)
+        self.self_fc = nn.Linear(own_dim, 64)
         self.fc = nn.Linear(conv2 * side * side + 64, hidden)
         self.policy_head = nn.Linear(hidden, num_actions)
         self.value_head = nn.Linear(hidden, 1)
@@ -93,7 +94,7 @@ class GridTrunk(nn.Module):
         nn.init.zeros_(self.policy_head.bias)
 
     def forward(self, cells: torch.Tensor, own: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Logits and values from per-cell codes ``[N, P*P, embed]`` and the agent's stats ``[N, SELF_DIM]``."""
+        """Logits and values from per-cell codes ``[N, P*P, embed]`` and the agent's stats ``[N, own_dim]``."""
         N = cells.shape[0]
         # [N, P, P, E] viewed as NCHW with channels-last strides: no copy, and the CPU convs prefer it.
         x = cells.view(N, PATCH, PATCH, self.embed_dim).permute(0, 3, 1, 2)
@@ -120,6 +121,10 @@ class GridPolicy(PolicyNet):
         """The weight-free per-cell channels ``[N, P*P, C]`` of a raw observation."""
         raise NotImplementedError
 
+    def own_features(self, obs: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        """What the trunk reads about the agent itself (default: the ``self`` vector as it is)."""
+        return obs["self"]
+
     def prepare(self, obs: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """``obs`` plus its per-cell channels under ``"_grid"`` (see :meth:`PolicyNet.prepare`)."""
         if GRID_KEY in obs:
@@ -130,7 +135,7 @@ class GridPolicy(PolicyNet):
     def forward(self, obs: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         """Unmasked logits ``[N, num_actions]`` and values ``[N]``."""
         grid = obs[GRID_KEY] if GRID_KEY in obs else self.prepare(obs)[GRID_KEY]
-        return self.trunk(self.embed_cells(grid), obs["self"])
+        return self.trunk(self.embed_cells(grid), self.own_features(obs))
 
 
 class DenseEmbedding(GridPolicy):

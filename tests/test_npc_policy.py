@@ -161,6 +161,30 @@ def test_baseline_uses_entity_kind_ids_when_given() -> None:
     assert (codes[:, 7 * PATCH + 6] == net.codes.num_embeddings - net.item_buckets + 5).all()
 
 
+def test_baseline_sees_held_items_by_id_only() -> None:
+    from game.spec import HELD_FEATURES, SELF_FEATURES
+
+    torch.manual_seed(0)
+    net = build_policy("baseline", CORE_ACTIONS)
+    obs = random_obs(4, seed=5)
+    column = {name: i for i, (name, _) in enumerate(SELF_FEATURES)}
+    for _, names in HELD_FEATURES:
+        obs["self"][:, column[names[0]]] = 1.0  # every slot holds something
+    obs["held_kind"] = torch.tensor([[2, 5, 8]] * 4)
+    retuned = {k: v.clone() for k, v in obs.items()}
+    retuned["self"][:, column["heal"]] = -0.4  # the potion in hand is now poison
+    retuned["self"][:, column["melee_max"]] += 0.5
+    other_kind = dict(obs, held_kind=torch.tensor([[2, 5, 9]] * 4))
+    with torch.no_grad():
+        logits = net(obs)[0]
+        assert torch.equal(logits, net(retuned)[0])  # same kinds, same view, whatever the attributes
+        assert not torch.allclose(logits, net(other_kind)[0])
+    # Without held_kind, an id is a hash of the held item's attributes (fixed-attribute loot).
+    plain = {k: v for k, v in obs.items() if k != "held_kind"}
+    plain_retuned = {k: v for k, v in retuned.items() if k != "held_kind"}
+    assert not torch.equal(net.held_ids(plain), net.held_ids(plain_retuned))
+
+
 def test_scripted_npc_behind_the_interface_is_always_legal() -> None:
     obs = {k: v.numpy() for k, v in random_obs(50, seed=2).items()}
     result = ScriptedNPC(lambda o: np.full(len(o["self"]), 3)).act(obs)

@@ -157,15 +157,28 @@ def test_goal_check_compares_with_half_the_baseline_and_with_dense() -> None:
 @pytest.mark.parametrize("kinds", [10, 12, 20])
 def test_kind_codes_give_every_kind_its_own_bucket(kinds: int) -> None:
     from game.batch import BatchedSim
-    from game.spec import ENTITY_DIM
+    from game.spec import ENTITY_DIM, SELF_DIM, SELF_FEATURES
+    from npc.baseline import held_item_rows
 
     sim = BatchedSim("arena", 1, seed=0, pool_size=1, entity_kind=True, threads=1)
     coded = KindIdSim(sim, "hero", kinds)
     rng = np.random.default_rng(kinds)
     obs = {"entities": rng.uniform(0, 1, (1, sim.num_agents, kinds, ENTITY_DIM)).astype(np.float32),
-           "entity_kind": np.tile(np.arange(1, kinds + 1, dtype=np.int32), (1, sim.num_agents, 1))}
-    buckets = item_ids(torch.from_numpy(coded.code(obs)["entities"][0, coded.slots[0]]), ITEM_BUCKETS)
+           "entity_kind": np.tile(np.arange(1, kinds + 1, dtype=np.int32), (1, sim.num_agents, 1)),
+           # Every kind held in every slot: one world-row per kind.
+           "self": rng.uniform(0, 1, (kinds, sim.num_agents, SELF_DIM)).astype(np.float32),
+           "held_kind": np.repeat(np.arange(1, kinds + 1, dtype=np.int32), sim.num_agents * 3)
+                          .reshape(kinds, sim.num_agents, 3)}
+    for name in ("has_melee", "has_ranged", "has_potion"):  # the simulator's flags are 0 or 1
+        obs["self"][..., [n for n, _ in SELF_FEATURES].index(name)] = 1.0
+    obs["entities"] = np.repeat(obs["entities"], kinds, axis=0)
+    obs["entity_kind"] = np.repeat(obs["entity_kind"], kinds, axis=0)
+    out = coded.code(obs)
+    buckets = item_ids(torch.from_numpy(out["entities"][0, coded.slots[0]]), ITEM_BUCKETS)
     assert sorted(set(buckets.tolist())) == sorted(buckets.tolist()) and (buckets > 0).all()
+    held = item_ids(held_item_rows(torch.from_numpy(out["self"][:, coded.slots[0]])), ITEM_BUCKETS)
+    for slot in range(3):
+        assert len(set(held[:, slot].tolist())) == kinds and (held[:, slot] > 0).all()
     assert kind_code_scale(kinds) == coded.scale
 
 
@@ -194,6 +207,44 @@ def test_kind_id_sim_shows_the_learner_kind_ids_and_the_opponent_the_truth() -> 
     assert len(seen) >= 2
     assert all(len(b) == 1 for b in seen.values())  # one kind, one code
     assert len({next(iter(b)) for b in seen.values()}) == len(seen)  # different kinds, different codes
+
+
+@pytest.mark.skipif(not _sim_supports_entity_kind(), reason="the simulator has no entity_kind observation yet")
+def test_kind_id_sim_codes_what_the_learner_holds_by_kind() -> None:
+    from game.batch import BatchedSim
+    from game.spec import HELD_FEATURES, SELF_FEATURES
+    from npc.baseline import HELD_ATTRIBUTE_COLUMNS, held_item_rows
+    from npc.scripted import random_legal_actions
+
+    sim = BatchedSim("arena", 16, seed=7, pool_size=8, entity_kind=True, threads=1)
+    coded = KindIdSim(sim, "hero", len(sim.entity_kind_names))
+    flags = [i for i, (name, _) in enumerate(SELF_FEATURES) if name.startswith("has_")]
+    others = [i for i in range(len(SELF_FEATURES)) if i not in HELD_ATTRIBUTE_COLUMNS]
+    rng = np.random.default_rng(1)
+    obs = coded.reset()
+    seen: dict[tuple[int, int], set[int]] = {}
+    for _ in range(60):
+        raw = sim.observations()
+        mine, theirs = coded.slots, [s for s in range(sim.num_agents) if s not in set(coded.slots)]
+        assert "held_kind" not in obs
+        np.testing.assert_array_equal(obs["self"][:, theirs], raw["self"][:, theirs])
+        # Stats and has_* flags are untouched; only held items' attributes become codes.
+        np.testing.assert_array_equal(obs["self"][:, mine][..., others], raw["self"][:, mine][..., others])
+        assert flags and (obs["self"][:, mine][..., flags] == raw["self"][:, mine][..., flags]).all()
+        buckets = item_ids(held_item_rows(torch.from_numpy(obs["self"][:, mine])), ITEM_BUCKETS).numpy()
+        held = raw["held_kind"][:, mine]
+        assert ((buckets > 0) == (held > 0)).all()
+        for slot in range(len(HELD_FEATURES)):
+            for kid, bucket in zip(held[..., slot][held[..., slot] > 0].tolist(),
+                                   buckets[..., slot][held[..., slot] > 0].tolist(), strict=True):
+                seen.setdefault((slot, kid), set()).add(bucket)
+        obs, *_ = coded.step(random_legal_actions(obs["action_mask"], rng))
+    sim.close()
+    assert len(seen) >= 3
+    assert all(len(b) == 1 for b in seen.values())  # one kind in one slot, one code
+    for slot in range(len(HELD_FEATURES)):
+        codes = [next(iter(b)) for (s, _), b in seen.items() if s == slot]
+        assert len(set(codes)) == len(codes)  # different kinds, different codes
 
 
 def test_a_run_claimed_by_a_live_process_is_left_alone(tmp_path: Path) -> None:

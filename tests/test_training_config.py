@@ -86,3 +86,22 @@ def test_loot_randomisation_widens_only_the_attributes_a_kind_has() -> None:
     assert potion.buff_turns[0] >= 1 and potion.buff_atk == (0, 4)
     assert set(wide.loot.all_kinds()) == set(base.loot.all_kinds())
     assert randomise_loot(base, config_from_dict({}).loot) is base
+
+
+def test_per_attribute_spreads_override_the_spread_and_may_make_poison() -> None:
+    cfg = config_from_dict({"loot": {"enabled": True, "spread": 1, "spreads": {"heal": 8, "range": 0}}})
+    wide = randomise_loot(load_preset("arena"), cfg.loot).loot.all_kinds()
+    assert wide["health_potion"].heal == (-3, 13)  # base 5: some potions poison
+    assert wide["sword"].damage_min == (0, 2)  # the general spread still applies
+    assert wide["bow"].range == (2, 2)  # spread 0 leaves the attribute alone
+    assert wide["buff_potion"].heal == (0, 0)  # attributes a kind does not have stay 0
+
+
+@pytest.mark.parametrize(("spreads", "message"), [
+    ({"hael": 3}, "loot.spreads.hael: not a randomised attribute"),
+    ({"heal": -1}, "loot.spreads.heal: expected a non-negative integer"),
+    ({"heal": 1.5}, "loot.spreads.heal: expected a non-negative integer"),
+])
+def test_bad_loot_spreads_are_refused_by_name(spreads: dict, message: str) -> None:
+    with pytest.raises(Exception, match=message):
+        config_from_dict({"loot": {"enabled": True, "spreads": spreads}})

@@ -72,17 +72,30 @@ class Phase:
     params: dict[str, Any] = field(default_factory=dict)
 
 
+#: Item attributes that loot randomisation widens, and those of them allowed below 0.
+RANDOMISED_ATTRIBUTES = ("damage_min", "damage_max", "range", "heal", "buff_atk", "buff_def", "buff_turns")
+SIGNED_ATTRIBUTES = ("heal", "buff_atk", "buff_def")
+
+
 @dataclass
 class LootRandomisation:
     """Domain randomisation of loot: each kind's attribute ranges are widened.
 
     Every integer attribute range ``[lo, hi]`` of a kind with a non-zero value becomes
-    ``[max(floor, lo - spread), hi + spread]`` so that items keep their category but
-    their values vary from item to item; the policy must read attributes to judge them.
+    ``[max(floor, lo - s), hi + s]``, where ``s`` is ``spreads[attribute]`` if given,
+    else ``spread``, so that items keep their category but their values vary from item
+    to item; the policy must read attributes to judge them. The floor is 0 (1 for
+    ``buff_turns``) except for :data:`SIGNED_ATTRIBUTES`, which may turn negative: a
+    wide ``heal`` spread makes some health potions poison.
     """
 
     enabled: bool = False
     spread: int = 2
+    spreads: dict[str, int] = field(default_factory=dict)
+
+    def spread_of(self, attribute: str) -> int:
+        """The widening of ``attribute``'s range."""
+        return self.spreads.get(attribute, self.spread)
 
 
 @dataclass
@@ -178,6 +191,14 @@ def validate(cfg: TrainConfig, source: str) -> TrainConfig:
         raise ConfigError(f"{source}: ppo.gamma and ppo.gae_lambda must lie in (0, 1]")
     if cfg.seed < 0:
         raise ConfigError(f"{source}: seed: must be non-negative")
+    if cfg.loot.spread < 0:
+        raise ConfigError(f"{source}: loot.spread: must be non-negative, got {cfg.loot.spread}")
+    for name, value in cfg.loot.spreads.items():
+        if name not in RANDOMISED_ATTRIBUTES:
+            raise ConfigError(f"{source}: loot.spreads.{name}: not a randomised attribute "
+                              f"(known: {', '.join(RANDOMISED_ATTRIBUTES)})")
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ConfigError(f"{source}: loot.spreads.{name}: expected a non-negative integer, got {value!r}")
     last = -1
     for i, phase in enumerate(cfg.curriculum):
         if phase.until <= last:

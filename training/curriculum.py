@@ -14,11 +14,8 @@ import dataclasses
 
 from levels.errors import ParamError, UserError
 from levels.params import LevelParams, deep_merge, load_params, params_from_dict, params_to_dict
-from training.config import LootRandomisation, Phase, TrainConfig
+from training.config import RANDOMISED_ATTRIBUTES, SIGNED_ATTRIBUTES, LootRandomisation, Phase, TrainConfig
 
-# Attributes that may go negative (poison, debuffs); the others stay at 0 or above.
-_SIGNED = ("heal", "buff_atk", "buff_def")
-_RANDOMISED = ("damage_min", "damage_max", "range", "heal", "buff_atk", "buff_def", "buff_turns")
 
 
 def phase_index(cfg: TrainConfig, steps: int) -> int:
@@ -46,19 +43,20 @@ def apply_phase(params: LevelParams, phase: Phase, where: str) -> LevelParams:
 
 def randomise_loot(params: LevelParams, loot: LootRandomisation) -> LevelParams:
     """``params`` whose loot kinds have widened attribute ranges (unchanged when disabled)."""
-    if not loot.enabled or loot.spread <= 0:
+    if not loot.enabled or all(loot.spread_of(a) <= 0 for a in RANDOMISED_ATTRIBUTES):
         return params
     kinds = {}
     for name, kind in params.loot.all_kinds().items():
         changes = {}
-        for attribute in _RANDOMISED:
+        for attribute in RANDOMISED_ATTRIBUTES:
             lo, hi = getattr(kind, attribute)
-            if lo == 0 and hi == 0:
+            spread = loot.spread_of(attribute)
+            if (lo == 0 and hi == 0) or spread <= 0:
                 continue  # attributes that do not apply to the category stay 0
-            floor = lo - loot.spread if attribute in _SIGNED else max(0, lo - loot.spread)
+            floor = lo - spread if attribute in SIGNED_ATTRIBUTES else max(0, lo - spread)
             if attribute == "buff_turns":
                 floor = max(1, floor)
-            changes[attribute] = (floor, hi + loot.spread)
+            changes[attribute] = (floor, hi + spread)
         kinds[name] = dataclasses.replace(kind, **changes) if changes else kind
     new_loot = dataclasses.replace(params.loot, kinds=kinds, inherit_default_kinds=False)
     return dataclasses.replace(params, loot=new_loot)

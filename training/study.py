@@ -44,12 +44,12 @@ import torch
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-from game.spec import ENTITY_DIM, ENTITY_FEATURES
+from game.spec import ENTITY_DIM, ENTITY_FEATURES, HELD_FEATURES, HELD_SLOTS, SELF_DIM, SELF_FEATURES
 from levels.errors import UserError
 from levels.files import atomic_write_bytes, atomic_write_text
 from levels.params import LevelParams
 from levels.shifts import BASE, Shift, apply_shift, load_shift, shift_names
-from npc.baseline import item_ids
+from npc.baseline import held_item_rows, item_ids
 from npc.checkpoint import ARCHITECTURES, load_checkpoint
 from npc.policy import ATTRIBUTE_COLUMNS, ScriptedNPC
 from training.cli import EXIT_INTERRUPTED, TrainRun
@@ -65,7 +65,7 @@ RECOVERY_MARGIN = 0.05
 ITEM_BUCKETS = 32
 
 ARCHS = ("transformer", "dense", "baseline")
-STUDY_VERSION = 1
+STUDY_VERSION = 2  # 2: the id baseline sees held items by id too (npc.baseline.IdBaseline.own_features)
 
 
 # ----------------------------------------------------------------------------- CLI
@@ -225,17 +225,36 @@ def _sim_supports_entity_kind() -> bool:
 
 _ITEM_FLAG = next(i for i, (name, _) in enumerate(ENTITY_FEATURES) if name == "is_melee")
 _CODE_COLUMN = next(i for i, (name, _) in enumerate(ENTITY_FEATURES) if name == "heal")
+_SELF_COLUMN = {name: i for i, (name, _) in enumerate(SELF_FEATURES)}
+# Per held slot: the self columns of the item's attributes, and the one that carries the code.
+_HELD_ATTRIBUTES = [[_SELF_COLUMN[n] for n in names[1:]] for _, names in HELD_FEATURES]
+_HELD_CODE_COLUMN = [columns[0] for columns in _HELD_ATTRIBUTES]
+
+
+def _distinct(ids: torch.Tensor) -> bool:
+    return len(set(ids.tolist())) == len(ids)
 
 
 def kind_code_scale(kinds: int) -> float:
-    """A code-column value per kind id that makes :func:`npc.baseline.item_ids` distinct for ids ``1..kinds``."""
+    """A code value per kind id that makes :func:`npc.baseline.item_ids` distinct for ids ``1..kinds``.
+
+    Distinct both for floor items (:meth:`KindIdSim.code`'s token code) and within each
+    held slot (its ``self`` code, hashed through :func:`npc.baseline.held_item_rows`).
+    """
+    codes = torch.arange(1, kinds + 1, dtype=torch.float32)
     for multiple in range(1, 64):
         scale = multiple / 20.0
         rows = torch.zeros(kinds, ENTITY_DIM)
         rows[:, _ITEM_FLAG] = 1.0
-        rows[:, _CODE_COLUMN] = torch.arange(1, kinds + 1) * scale
-        ids = item_ids(rows, ITEM_BUCKETS)
-        if len(set(ids.tolist())) == kinds:
+        rows[:, _CODE_COLUMN] = codes * scale
+        ok = _distinct(item_ids(rows, ITEM_BUCKETS))
+        own = torch.zeros(kinds, SELF_DIM)
+        for slot, (_, names) in enumerate(HELD_FEATURES):
+            own[:, _SELF_COLUMN[names[0]]] = 1.0
+            own[:, _HELD_CODE_COLUMN[slot]] = codes * scale
+        held = item_ids(held_item_rows(own), ITEM_BUCKETS)
+        ok = ok and all(_distinct(held[:, slot]) for slot in range(HELD_SLOTS))
+        if ok:
             return scale
     raise ValueError(f"no collision-free kind code for {kinds} kinds (the baseline has {ITEM_BUCKETS} buckets)")
 
@@ -250,10 +269,12 @@ class KindIdSim:
     zeroed but one item flag and one column holding id x scale, the scale chosen so that
     no two ids share a bucket), so the baseline's item code is the kind's id, category
     included, as in DeepCrawl's baseline: a re-tuned kind keeps its code, a new kind gets a
-    code never seen in training. Only the learner faction's slots are rewritten; opponents
-    (the scripted NPC) see the true attributes. ``entity_kind`` itself is removed from the
-    observations, so acting and the PPO update read the same codes even if the rollout
-    starts passing optional keys on.
+    code never seen in training. Held items are coded the same way in the ``self`` vector
+    (each slot's attribute columns zeroed but the first, which holds id x scale; from
+    ``held_kind``), so the baseline sees what it holds by id too. Only the learner
+    faction's slots are rewritten; opponents (the scripted NPC) see the true attributes.
+    ``entity_kind`` and ``held_kind`` are removed from the observations, so acting and the
+    PPO update read the same codes even if the rollout starts passing optional keys on.
     """
 
     def __init__(self, sim: Any, faction: str, kinds: int) -> None:
@@ -278,7 +299,18 @@ class KindIdSim:
         mine[item] = coded
         entities[:, self.slots] = mine
         out["entities"] = entities
-        del out["entity_kind"]
+        own = obs["self"].copy()
+        held = obs["held_kind"][:, self.slots]
+        mine_own = own[:, self.slots]
+        for slot, columns in enumerate(_HELD_ATTRIBUTES):
+            holding = held[..., slot] > 0
+            rows = mine_own[holding]
+            rows[:, columns] = 0.0
+            rows[:, _HELD_CODE_COLUMN[slot]] = held[..., slot][holding] * self.scale
+            mine_own[holding] = rows
+        own[:, self.slots] = mine_own
+        out["self"] = own
+        del out["entity_kind"], out["held_kind"]
         return out
 
     def reset(self, seed: int | None = None) -> dict[str, np.ndarray]:
