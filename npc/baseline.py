@@ -33,8 +33,18 @@ from collections.abc import Mapping
 import torch
 from torch import nn
 
-from game.spec import ENTITY_DIM, ENTITY_FEATURES, HELD_FEATURES, HELD_SLOTS, OCC_ALLY, OCC_ENEMY, OCC_SELF, \
-    PATCH, SELF_DIM, SELF_FEATURES
+from game.spec import (
+    ENTITY_DIM,
+    ENTITY_FEATURES,
+    HELD_FEATURES,
+    HELD_SLOTS,
+    OCC_ALLY,
+    OCC_ENEMY,
+    OCC_SELF,
+    PATCH,
+    SELF_DIM,
+    SELF_FEATURES,
+)
 from npc.dense import GridPolicy, GridTrunk
 from npc.policy import KNOWN_CODES, entity_offsets, patch_cell_index
 

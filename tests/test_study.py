@@ -23,6 +23,7 @@ from training.study import (
     claim,
     goal_check,
     kind_code_scale,
+    markdown,
     release,
     scaled_config,
     summarise,
@@ -132,6 +133,22 @@ def test_summarise_pools_seeds_and_measures_drops() -> None:
     assert res["drop"]["b"]["x"]["se"] == pytest.approx(np.std([0.6, 0.2], ddof=1) / np.sqrt(2))
     assert res["summary"]["t"]["relative_drop"] == pytest.approx(0.1 / 0.7)
     assert res["summary"]["b"]["relative_drop"] == pytest.approx(0.4 / 0.7)
+
+
+def test_summarise_gives_each_seeds_mean_drop_and_the_goal_per_seed_pair() -> None:
+    # Seed 0: transformer drops 0.1 on x and 0.0 on y, baseline 0.3 and 0.1; seed 1: 0.2/0.2 and 0.1/0.1.
+    wins = {("transformer", 0): (8, 7, 8), ("transformer", 1): (6, 4, 4),
+            ("baseline", 0): (8, 5, 7), ("baseline", 1): (6, 5, 5)}  # (base, x, y) of 10 episodes
+    evals = [_eval(a, s, c, w[i]) for (a, s), w in wins.items() for i, c in enumerate([BASE, "x", "y"])]
+    res = summarise(evals, ["transformer", "baseline"], [BASE, "x", "y"], [0, 1])
+    t, b = res["summary"]["transformer"], res["summary"]["baseline"]
+    assert t["mean_drop_per_seed"] == pytest.approx([0.05, 0.2])
+    assert b["mean_drop_per_seed"] == pytest.approx([0.2, 0.1])
+    assert t["mean_drop_se"] == pytest.approx(np.std([0.05, 0.2], ddof=1) / np.sqrt(2))
+    assert np.mean(t["mean_drop_per_seed"]) == pytest.approx(t["mean_drop"])
+    assert res["claim"]["per_seed_half_of_baseline_drop"] == [True, False]
+    assert "holds for 1 of 2 seeds" in markdown({**res, "params": "arena", "steps": 1, "seeds": [0, 1],
+                                                 "episodes": 10, "command": "c"})
 
 
 def test_goal_check_compares_with_half_the_baseline_and_with_dense() -> None:

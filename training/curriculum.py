@@ -17,7 +17,6 @@ from levels.params import LevelParams, deep_merge, load_params, params_from_dict
 from training.config import RANDOMISED_ATTRIBUTES, SIGNED_ATTRIBUTES, LootRandomisation, Phase, TrainConfig
 
 
-
 def phase_index(cfg: TrainConfig, steps: int) -> int:
     """Index of the phase in force after ``steps`` agent steps (``len(phases)``: none)."""
     for i, phase in enumerate(cfg.curriculum):

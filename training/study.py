@@ -615,6 +615,11 @@ def summarise(evals: Sequence[dict[str, Any]], archs: Sequence[str], conditions:
             float("nan"),
             "mean_drop": float(np.mean([drop[arch][c]["mean"] for c in shifts])) if shifts else float("nan"),
         }
+        if shifts:
+            seed_drops = [float(np.mean([drop[arch][c]["per_seed"][i] for c in shifts])) for i in range(len(seeds))]
+            summary[arch]["mean_drop_per_seed"] = seed_drops
+            summary[arch]["mean_drop_se"] = float(np.std(seed_drops, ddof=1) / np.sqrt(len(seeds))) \
+                if len(seeds) > 1 else float("nan")
         base_rate = summary[arch]["base_win_rate"]
         # The drop as a share of what there was to lose: a weaker policy has less win rate to give up.
         summary[arch]["relative_drop"] = summary[arch]["mean_drop"] / base_rate if base_rate > 0 else float("nan")
@@ -631,6 +636,11 @@ def goal_check(summary: dict[str, dict[str, float]], drop: dict[str, dict[str, A
         out["half_of_baseline_drop"] = bool(t <= 0.5 * b)
         out["per_shift_half_of_baseline_drop"] = {
             c: bool(drop["transformer"][c]["mean"] <= 0.5 * drop["baseline"][c]["mean"]) for c in shifts}
+        t_seeds = summary["transformer"].get("mean_drop_per_seed", [])
+        b_seeds = summary["baseline"].get("mean_drop_per_seed", [])
+        if t_seeds and len(t_seeds) == len(b_seeds):
+            # Same seed index, same evaluation levels: the goal within each pair of runs.
+            out["per_seed_half_of_baseline_drop"] = [bool(x <= 0.5 * y) for x, y in zip(t_seeds, b_seeds, strict=True)]
         if "relative_drop" in summary["transformer"] and "relative_drop" in summary["baseline"]:
             out["relative_half_of_baseline_drop"] = bool(
                 summary["transformer"]["relative_drop"] <= 0.5 * summary["baseline"]["relative_drop"])
@@ -672,18 +682,24 @@ def markdown(results: dict[str, Any]) -> str:
         for cond in shifts:
             lines.append(f"| {cond} | " + " | ".join(
                 f"{drop[a][cond]['mean']:+.3f} +- {drop[a][cond]['se']:.3f}" for a in archs) + " |")
-        lines += ["", "| arch | base win rate | mean win rate over shifts | mean drop | mean drop / base win rate |",
-                  "|---|---|---|---|---|"]
+        lines += ["", "| arch | base win rate | mean win rate over shifts | mean drop (+- SE over seeds) | "
+                  "mean drop per seed | mean drop / base win rate |", "|---|---|---|---|---|---|"]
         for arch in archs:
             s = results["summary"][arch]
+            per_seed = ", ".join(f"{x:+.3f}" for x in s.get("mean_drop_per_seed", []))
             lines.append(f"| {arch} | {_pct(s['base_win_rate'])} | {_pct(s['mean_shift_win_rate'])} | "
-                         f"{s['mean_drop']:+.3f} | {s.get('relative_drop', float('nan')):+.3f} |")
+                         f"{s['mean_drop']:+.3f} +- {s.get('mean_drop_se', float('nan')):.3f} | {per_seed} | "
+                         f"{s.get('relative_drop', float('nan')):+.3f} |")
         c = results["claim"]
         lines += ["", "## The goal", ""]
         if "half_of_baseline_drop" in c:
             held = [k for k, v in c["per_shift_half_of_baseline_drop"].items() if v]
             lines.append(f"- transformer's mean drop <= half the baseline's: **{c['half_of_baseline_drop']}** "
                          f"(per shift it holds on {len(held)} of {len(shifts)}: {', '.join(held) or 'none'})")
+            if "per_seed_half_of_baseline_drop" in c:
+                pairs = c["per_seed_half_of_baseline_drop"]
+                lines.append(f"- the same within each pair of runs with the same seed: holds for {sum(pairs)} of "
+                             f"{len(pairs)} seeds")
             if "relative_half_of_baseline_drop" in c:
                 lines.append(f"- not the issue's criterion, for reading it: the same with drops relative to each "
                              f"architecture's base win rate: **{c['relative_half_of_baseline_drop']}**")
