@@ -147,6 +147,9 @@ def test_summarise_gives_each_seeds_mean_drop_and_the_goal_per_seed_pair() -> No
     assert t["mean_drop_se"] == pytest.approx(np.std([0.05, 0.2], ddof=1) / np.sqrt(2))
     assert np.mean(t["mean_drop_per_seed"]) == pytest.approx(t["mean_drop"])
     assert res["claim"]["per_seed_half_of_baseline_drop"] == [True, False]
+    margin = res["claim"]["margin"]
+    assert margin["value"] == pytest.approx(t["mean_drop"] - 0.5 * b["mean_drop"])
+    assert margin["se"] == pytest.approx(np.hypot(t["mean_drop_se"], 0.5 * b["mean_drop_se"]))
     assert "holds for 1 of 2 seeds" in markdown({**res, "params": "arena", "steps": 1, "seeds": [0, 1],
                                                  "episodes": 10, "command": "c"})
 
