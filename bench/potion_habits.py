@@ -49,8 +49,7 @@ def drink_rate(arch: str, policy_path: Path, params: LevelParams, worlds: int, t
     own = batch.obs["self"]
     legal = batch.obs["action_mask"][..., USE_POTION].bool() & batch.valid & (own[..., _HAS_POTION] > 0)
     if arch == "baseline":  # KindIdSim wrote the kind's code where the heal was
-        code = (sim.entity_kind_names.index("health_potion") + 1) * sim.scale
-        holding = legal & torch.isclose(own[..., _HEAL], torch.tensor(code))
+        holding = legal & torch.isclose(own[..., _HEAL], torch.tensor(sim.code_of("health_potion")))
     else:  # only health potions (healing or poisoned) have a non-zero heal in the arena
         holding = legal & (own[..., _HEAL] != 0)
     drank = (batch.actions == USE_POTION) & holding

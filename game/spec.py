@@ -152,8 +152,6 @@ def observation_space(num_actions: int) -> gym.spaces.Dict:
 
 #: The optional observation key of item kind ids (see the module docstring).
 ENTITY_KIND_KEY = "entity_kind"
-#: The optional observation key of the kind ids of held items (see the module docstring).
-HELD_KIND_KEY = "held_kind"
 #: The held-item slots of ``held_kind``, each with the ``self`` features that describe
 #: the item in that slot (its presence flag first).
 HELD_FEATURES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -167,11 +165,6 @@ HELD_SLOTS = len(HELD_FEATURES)
 def entity_kind_space(num_kinds: int) -> gym.spaces.Box:
     """The Gymnasium space of one agent's optional ``entity_kind`` (ids 0..num_kinds)."""
     return gym.spaces.Box(0, num_kinds, (MAX_ENTITIES,), np.int32)
-
-
-def held_kind_space(num_kinds: int) -> gym.spaces.Box:
-    """The Gymnasium space of one agent's optional ``held_kind`` (ids 0..num_kinds)."""
-    return gym.spaces.Box(0, num_kinds, (HELD_SLOTS,), np.int32)
 
 
 def spec_dict(num_actions: int) -> dict[str, object]:

@@ -53,9 +53,12 @@ _HASHED = _ITEM_FLAGS + ("melee_min", "melee_max", "ranged_min", "ranged_max", "
                          "potion_atk", "potion_def", "potion_turns")
 _COLUMN = {name: i for i, (name, _) in enumerate(ENTITY_FEATURES)}
 _SELF_COLUMN = {name: i for i, (name, _) in enumerate(SELF_FEATURES)}
-_SLOT_FLAG = {"melee": "is_melee", "ranged": "is_ranged", "potion": "is_potion"}
-#: ``self`` columns that describe a held item's attributes (hidden from the baseline).
-HELD_ATTRIBUTE_COLUMNS = tuple(_SELF_COLUMN[name] for _, names in HELD_FEATURES for name in names[1:])
+#: Per held slot (:data:`game.spec.HELD_FEATURES` order): the ``self`` column of its ``has_*`` flag.
+HELD_FLAG_COLUMNS = tuple(_SELF_COLUMN[names[0]] for _, names in HELD_FEATURES)
+#: Per held slot: the ``self`` columns that describe the held item's attributes.
+HELD_SLOT_COLUMNS = tuple(tuple(_SELF_COLUMN[name] for name in names[1:]) for _, names in HELD_FEATURES)
+#: All of them (hidden from the baseline).
+HELD_ATTRIBUTE_COLUMNS = tuple(column for columns in HELD_SLOT_COLUMNS for column in columns)
 # Occupant codes follow the tile codes; item ids follow the occupants.
 _OCCUPANT_BASE = KNOWN_CODES
 _ITEM_BASE = KNOWN_CODES + 3
@@ -81,9 +84,9 @@ def held_item_rows(own: torch.Tensor) -> torch.Tensor:
     """
     rows = torch.zeros(*own.shape[:-1], HELD_SLOTS, ENTITY_DIM, dtype=own.dtype)
     for slot, (category, names) in enumerate(HELD_FEATURES):
-        rows[..., slot, _COLUMN[_SLOT_FLAG[category]]] = own[..., _SELF_COLUMN[names[0]]]
-        for name in names[1:]:
-            rows[..., slot, _COLUMN[name]] = own[..., _SELF_COLUMN[name]]
+        rows[..., slot, _COLUMN[f"is_{category}"]] = own[..., HELD_FLAG_COLUMNS[slot]]
+        for name, column in zip(names[1:], HELD_SLOT_COLUMNS[slot], strict=True):
+            rows[..., slot, _COLUMN[name]] = own[..., column]
     return rows
 
 

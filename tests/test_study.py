@@ -395,3 +395,22 @@ def test_recovery_needs_a_finished_study(tmp_path: Path, capsys: pytest.CaptureF
     assert main.main(["study", "recovery", "--out", str(tmp_path / "none")]) == 2
     err = capsys.readouterr().err.strip()
     assert "study.json" in err and "\n" not in err
+
+
+@pytest.mark.skipif(not _sim_supports_entity_kind(), reason="the simulator has no entity_kind observation yet")
+def test_kind_id_sim_names_the_code_of_a_kind() -> None:
+    from game.batch import BatchedSim
+    from game.spec import ENTITY_DIM, SELF_DIM, SELF_FEATURES
+
+    sim = BatchedSim("arena", 1, seed=0, pool_size=1, entity_kind=True, threads=1)
+    coded = KindIdSim(sim, "hero", len(sim.entity_kind_names))
+    kinds = {"entities": np.zeros((1, sim.num_agents, 1, ENTITY_DIM), np.float32)}
+    potion = sim.entity_kind_names.index("health_potion") + 1
+    obs = {**kinds, "entity_kind": np.full((1, sim.num_agents, 1), potion, np.int32),
+           "self": np.zeros((1, sim.num_agents, SELF_DIM), np.float32),
+           "held_kind": np.tile(np.array([0, 0, potion], np.int32), (1, sim.num_agents, 1))}
+    out = coded.code(obs)
+    heal = [n for n, _ in SELF_FEATURES].index("heal")
+    assert out["self"][0, coded.slots[0], heal] == pytest.approx(coded.code_of("health_potion"))
+    token = out["entities"][0, coded.slots[0], 0]
+    assert np.isclose(token, coded.code_of("health_potion")).sum() == 1  # the floor token carries it too

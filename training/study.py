@@ -44,12 +44,12 @@ import torch
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-from game.spec import ENTITY_DIM, ENTITY_FEATURES, HELD_FEATURES, HELD_SLOTS, SELF_DIM, SELF_FEATURES
+from game.spec import ENTITY_DIM, ENTITY_FEATURES, HELD_SLOTS, SELF_DIM
 from levels.errors import UserError
 from levels.files import atomic_write_bytes, atomic_write_text
 from levels.params import LevelParams
 from levels.shifts import BASE, Shift, apply_shift, load_shift, shift_names
-from npc.baseline import held_item_rows, item_ids
+from npc.baseline import HELD_FLAG_COLUMNS, HELD_SLOT_COLUMNS, held_item_rows, item_ids
 from npc.checkpoint import ARCHITECTURES, load_checkpoint
 from npc.policy import ATTRIBUTE_COLUMNS, ScriptedNPC
 from training.cli import EXIT_INTERRUPTED, TrainRun
@@ -232,10 +232,8 @@ def _sim_supports_entity_kind() -> bool:
 
 _ITEM_FLAG = next(i for i, (name, _) in enumerate(ENTITY_FEATURES) if name == "is_melee")
 _CODE_COLUMN = next(i for i, (name, _) in enumerate(ENTITY_FEATURES) if name == "heal")
-_SELF_COLUMN = {name: i for i, (name, _) in enumerate(SELF_FEATURES)}
-# Per held slot: the self columns of the item's attributes, and the one that carries the code.
-_HELD_ATTRIBUTES = [[_SELF_COLUMN[n] for n in names[1:]] for _, names in HELD_FEATURES]
-_HELD_CODE_COLUMN = [columns[0] for columns in _HELD_ATTRIBUTES]
+# Per held slot: the self column that carries the kind code (the first of the item's attributes).
+_HELD_CODE_COLUMN = [columns[0] for columns in HELD_SLOT_COLUMNS]
 
 
 def _distinct(ids: torch.Tensor) -> bool:
@@ -256,8 +254,8 @@ def kind_code_scale(kinds: int) -> float:
         rows[:, _CODE_COLUMN] = codes * scale
         ok = _distinct(item_ids(rows, ITEM_BUCKETS))
         own = torch.zeros(kinds, SELF_DIM)
-        for slot, (_, names) in enumerate(HELD_FEATURES):
-            own[:, _SELF_COLUMN[names[0]]] = 1.0
+        for slot in range(HELD_SLOTS):
+            own[:, HELD_FLAG_COLUMNS[slot]] = 1.0
             own[:, _HELD_CODE_COLUMN[slot]] = codes * scale
         held = item_ids(held_item_rows(own), ITEM_BUCKETS)
         ok = ok and all(_distinct(held[:, slot]) for slot in range(HELD_SLOTS))
@@ -309,16 +307,20 @@ class KindIdSim:
         own = obs["self"].copy()
         held = obs["held_kind"][:, self.slots]
         mine_own = own[:, self.slots]
-        for slot, columns in enumerate(_HELD_ATTRIBUTES):
+        for slot, columns in enumerate(HELD_SLOT_COLUMNS):
             holding = held[..., slot] > 0
             rows = mine_own[holding]
-            rows[:, columns] = 0.0
+            rows[:, list(columns)] = 0.0
             rows[:, _HELD_CODE_COLUMN[slot]] = held[..., slot][holding] * self.scale
             mine_own[holding] = rows
         own[:, self.slots] = mine_own
         out["self"] = own
         del out["entity_kind"], out["held_kind"]
         return out
+
+    def code_of(self, kind_name: str) -> float:
+        """The value :meth:`code` writes for items of kind ``kind_name`` (a loot kind of the level)."""
+        return (self.sim.entity_kind_names.index(kind_name) + 1) * self.scale
 
     def reset(self, seed: int | None = None) -> dict[str, np.ndarray]:
         """Like the simulator's ``reset``, coded."""
