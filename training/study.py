@@ -16,7 +16,9 @@ Layout of ``--out``::
 ``study recovery --out DIR`` then retrains finished runs on each shift with the live
 learner's PPO settings and records how many learner steps and minutes each needs to
 get back within a margin of its base win rate (``recovery/<arch>-s<seed>/<shift>.json``,
-``recovery.md``, ``recovery.json``).
+``recovery.md``, ``recovery.json``). ``study regret --out DIR`` (:mod:`training.regret`)
+retrains them for a fixed budget on the base and on every shift, to split each drop into
+difficulty and not adapting.
 
 Every file is written atomically, so an interrupted study resumes where it stopped:
 finished runs and evaluations are skipped, an unfinished run continues from its last
@@ -119,6 +121,9 @@ def add_parser(subparsers: Any) -> None:
                     help=f"recovered: shift win rate >= base win rate - margin (default {RECOVERY_MARGIN})")
     rc.set_defaults(run=run_recovery)
 
+    from training.regret import add_parser as add_regret_parser  # imported here: training.regret imports this module
+    add_regret_parser(studies)
+
     sh = studies.add_parser(
         "shifts", help="evaluate one policy checkpoint on the base level and on every design shift",
         description="Win rate (Wilson 95% CI), mean return and episode length of one checkpoint against the "
@@ -187,7 +192,8 @@ def scaled_config(cfg: TrainConfig, steps: int | None) -> TrainConfig:
     return out
 
 
-def _names(text: str, what: str) -> list[str]:
+def parse_names(text: str, what: str) -> list[str]:
+    """The names of a comma-separated ``--what`` option; a clear error if none or repeated."""
     names = [n.strip() for n in text.split(",") if n.strip()]
     if not names:
         raise UserError(f"--{what}: name at least one")
@@ -204,12 +210,12 @@ def resolve_settings(args: argparse.Namespace) -> StudySettings:
         raise UserError(f"--episodes must be positive, got {args.episodes}")
     if args.steps is not None and args.steps <= 0:
         raise UserError(f"--steps must be positive, got {args.steps}")
-    archs = _names(args.archs, "archs")
+    archs = parse_names(args.archs, "archs")
     for arch in archs:
         if arch not in ARCHITECTURES:
             raise UserError(f"--archs: unknown architecture {arch!r} (known: {', '.join(sorted(ARCHITECTURES))})")
     cfg = scaled_config(load_config(args.config), args.steps)
-    shifts = [load_shift(n) for n in _names(args.shifts, "shifts")] if args.shifts else \
+    shifts = [load_shift(n) for n in parse_names(args.shifts, "shifts")] if args.shifts else \
         [load_shift(n) for n in shift_names()]
     names = [s.name for s in shifts]
     if BASE in names or len(set(names)) != len(names):
@@ -399,15 +405,18 @@ def release(run_dir: Path) -> None:
     (run_dir / _OWNER).unlink(missing_ok=True)
 
 
-def _run_name(arch: str, seed: int) -> str:
+def run_name(arch: str, seed: int) -> str:
+    """The directory name of one run of a study: ``<arch>-s<seed>``."""
     return f"{arch}-s{seed}"
 
 
-def _write_json(path: Path, data: Any) -> None:
+def write_json(path: Path, data: Any) -> None:
+    """Write ``data`` as indented JSON, atomically."""
     atomic_write_text(path, json.dumps(data, indent=2) + "\n")
 
 
-def _read_json(path: Path) -> Any:
+def read_json(path: Path) -> Any:
+    """Read a JSON file the study wrote; a one-line error naming it if unreadable."""
     try:
         return json.loads(path.read_text())
     except (OSError, ValueError) as exc:
@@ -441,7 +450,7 @@ class Study:
         meta_path = self.out / "study.json"
         key = json.loads(json.dumps(self.s.key()))
         if meta_path.exists():
-            old = _read_json(meta_path).get("key", {})
+            old = read_json(meta_path).get("key", {})
             if isinstance(old.get("config"), dict):
                 old["config"].pop("checkpoint_every", None)  # recorded by the first version of this file
             for field_name in ("version", "config", "episodes"):
@@ -454,7 +463,7 @@ class Study:
                                     f"rename it or use another --out")
             key["shifts"] = {**old.get("shifts", {}), **key["shifts"]}
         self.out.mkdir(parents=True, exist_ok=True)
-        _write_json(meta_path, {"key": key, "command": self.s.command})
+        write_json(meta_path, {"key": key, "command": self.s.command})
 
     def arch_config(self, arch: str, seed: int) -> TrainConfig:
         """The config of one run: the study config with this architecture and seed."""
@@ -470,13 +479,13 @@ class Study:
         ``None`` when another live process is training that run (several ``study``
         processes may share one directory: each claims a run before training it).
         """
-        run_dir = self.out / "runs" / _run_name(arch, seed)
+        run_dir = self.out / "runs" / run_name(arch, seed)
         done = run_dir / "done.json"
         if not done.exists() and not claim(run_dir):
             return None
         try:
             if done.exists():  # finished earlier, or by another process just before we claimed it
-                minutes = float(_read_json(done)["minutes"])
+                minutes = float(read_json(done)["minutes"])
                 advance(self.s.config.total_steps)
                 return minutes
             return self._train(run_dir, arch, seed, advance)
@@ -488,7 +497,7 @@ class Study:
         done = run_dir / "done.json"
         cfg = self.arch_config(arch, seed)
         resume = (run_dir / "state.safetensors").exists() and (run_dir / "policy.safetensors").exists()
-        command = f"{self.s.command}  # run {_run_name(arch, seed)}"
+        command = f"{self.s.command}  # run {run_name(arch, seed)}"
         factory = sim_factory_for(arch, cfg.pool_size, cfg.learner_faction)
         run = TrainRun(cfg, run_dir, resume, factory, None, False, self.console, command)
         advance(run.trainer.steps)
@@ -507,17 +516,17 @@ class Study:
         record = {"arch": arch, "seed": seed, "steps": run.trainer.steps, "minutes": minutes}
         if arch == "baseline":
             record["item_ids"] = self.id_source
-        _write_json(done, record)
+        write_json(done, record)
         return minutes
 
     def evaluate(self, arch: str, seed: int, condition: str) -> dict[str, Any]:
         """Evaluate one run on one condition unless already done; returns the result."""
-        path = self.out / "evals" / _run_name(arch, seed) / f"{condition}.json"
+        path = self.out / "evals" / run_name(arch, seed) / f"{condition}.json"
         if path.exists():
-            return _read_json(path)
+            return read_json(path)
         cfg = self.arch_config(arch, seed)
         torch.set_num_threads(cfg.threads)
-        net, _meta = load_checkpoint(self.out / "runs" / _run_name(arch, seed) / "policy.safetensors")
+        net, _meta = load_checkpoint(self.out / "runs" / run_name(arch, seed) / "policy.safetensors")
         clock = time.perf_counter()
         # One evaluation seed per training seed, shared by every architecture and condition:
         # the architectures meet the same levels.
@@ -528,7 +537,7 @@ class Study:
                "seconds": time.perf_counter() - clock, **result.to_dict()}
         if arch == "baseline":
             out["item_ids"] = self.id_source
-        _write_json(path, out)
+        write_json(path, out)
         return out
 
     def run(self) -> dict[str, Any]:
@@ -549,7 +558,7 @@ class Study:
             while pending:
                 busy = []  # runs another live process is training in this directory
                 for arch, seed in pending:
-                    name = _run_name(arch, seed)
+                    name = run_name(arch, seed)
                     bar.update(train_task, info=name)
                     trained = self.train(arch, seed, lambda n: bar.advance(train_task, n))
                     if trained is None:
@@ -577,7 +586,7 @@ class Study:
             shifts={s.name: s.description for s in self.s.shifts},
             baseline_item_ids=sorted({e["item_ids"] for e in evals if "item_ids" in e}),
         )
-        _write_json(self.out / "results.json", results)
+        write_json(self.out / "results.json", results)
         atomic_write_text(self.out / "results.md", markdown(results))
         plot(results, self.out / "adaptation.png")
         return results
@@ -895,10 +904,10 @@ def run_recovery(args: argparse.Namespace) -> int:
             raise UserError(f"--{name} must be positive, got {getattr(args, name)}")
     if not 0 <= args.margin < 1:
         raise UserError(f"--margin must lie in [0, 1), got {args.margin}")
-    meta = _read_json(meta_path)
+    meta = read_json(meta_path)
     cfg = config_from_dict(meta["key"]["config"], str(meta_path))
-    archs = _names(args.archs, "archs")
-    shifts = _names(args.shifts, "shifts") if args.shifts else sorted(meta["key"]["shifts"])
+    archs = parse_names(args.archs, "archs")
+    shifts = parse_names(args.shifts, "shifts") if args.shifts else sorted(meta["key"]["shifts"])
     for shift in shifts:
         if shift not in meta["key"]["shifts"]:
             raise UserError(f"--shifts: {shift!r} is not a shift of the study in {out}")
@@ -913,20 +922,20 @@ def run_recovery(args: argparse.Namespace) -> int:
     records = []
     for seed in seeds:
         for arch in archs:
-            run = _run_name(arch, seed)
+            run = run_name(arch, seed)
             policy = out / "runs" / run / "policy.safetensors"
             if not (out / "runs" / run / "done.json").exists():
                 raise UserError(f"{out / 'runs' / run}: the run is not finished (finish the study first)")
-            base_eval = _read_json(out / "evals" / run / f"{BASE}.json")
+            base_eval = read_json(out / "evals" / run / f"{BASE}.json")
             for shift in shifts:
                 path = out / "recovery" / run / f"{shift}.json"
                 if path.exists():
-                    record = _read_json(path)
+                    record = read_json(path)
                     same = record["margin"] == args.margin and record["every"] == args.every
                     if same and (record["recovered_at"] is not None or record["max_steps"] >= args.steps):
                         records.append(record)
                         continue
-                start = _read_json(out / "evals" / run / f"{shift}.json")
+                start = read_json(out / "evals" / run / f"{shift}.json")
                 net, _meta = load_checkpoint(policy)
                 target = base_eval["win_rate"] - args.margin
                 first = RecoveryPoint(0, 0.0, start["win_rate"], tuple(start["ci95"]))
@@ -938,12 +947,12 @@ def run_recovery(args: argparse.Namespace) -> int:
                           "max_steps": args.steps, "every": args.every,
                           "points": [dataclasses.asdict(p) for p in points],
                           "recovered_at": dataclasses.asdict(reached) if reached else None}
-                _write_json(path, record)
+                write_json(path, record)
                 records.append(record)
                 console.print(f"{run} on {shift}: " + (f"recovered after {reached.steps} steps "
                               f"({reached.minutes:.2f} min)" if reached else f"not recovered in {args.steps} steps"))
     summary = recovery_summary(records, archs, shifts)
-    _write_json(out / "recovery.json", {"command": command, "seeds": seeds, "margin": args.margin,
+    write_json(out / "recovery.json", {"command": command, "seeds": seeds, "margin": args.margin,
                                         "summary": summary, "records": records})
     atomic_write_text(out / "recovery.md", recovery_markdown(summary, archs, shifts, args.margin, seeds, command))
     console.print(f"results in {out}/recovery.md and recovery.json")
@@ -976,7 +985,7 @@ def run_shifts(args: argparse.Namespace) -> int:
     training = meta.get("training", {})
     base = base_params(args.params or training.get("params") or "arena")
     faction = training.get("learner_faction", "hero")
-    shifts = [load_shift(n) for n in _names(args.shifts, "shifts")] if args.shifts else \
+    shifts = [load_shift(n) for n in parse_names(args.shifts, "shifts")] if args.shifts else \
         [load_shift(n) for n in shift_names()]
     conditions = {BASE: base, **{s.name: apply_shift(base, s) for s in shifts}}
     torch.set_num_threads(1)

@@ -1,0 +1,282 @@
+"""Adaptation net of difficulty: ``python main.py study regret --out DIR``.
+
+A design shift lowers a policy's win rate for two reasons: the policy has not adapted to
+the new design, or the new design is harder whatever one does (tanky opponents survive
+more fights). The adaptation study's *drop* mixes the two. This study separates them:
+every finished run of an adaptation study is retrained for the same fixed budget on the
+base level and on each shift (the live learner's settings, as ``study recovery`` uses),
+then evaluated there exactly as the study evaluates. For one run and shift ``s``, with
+``W0`` the study's own (zero-shot) win rates and ``W1`` the retrained ones::
+
+    drop        = W0(base) - W0(s)    the adaptation study's measure
+    difficulty  = W1(base) - W1(s)    what the shift costs a policy trained for it
+    excess drop = drop - difficulty   the part of the drop that retraining removes
+
+Retraining on the base as well keeps "more training" out of the excess drop: both win
+rates of ``difficulty`` come from the same amount of extra training.
+
+Layout, inside the study directory::
+
+    regret/<arch>-s<seed>/<condition>.json   one retrained evaluation (rerun skips it)
+    regret.json, regret.md                   the summary and the issue's goal on excess drops
+
+Several processes may share one directory: each claims a record before computing it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+import shlex
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from rich.console import Console
+
+from levels.errors import UserError
+from levels.files import atomic_write_text
+from levels.shifts import BASE, apply_shift, load_shift
+from npc.checkpoint import load_checkpoint
+from training.config import config_from_dict
+from training.curriculum import base_params
+from training.study import (
+    ARCHS,
+    WAIT_SECONDS,
+    RecoveryPoint,
+    claim,
+    goal_check,
+    parse_names,
+    read_json,
+    release,
+    retrain_on_shift,
+    run_name,
+    write_json,
+)
+
+#: Default retraining budget per run and condition (learner steps): the id baseline needed
+#: about 500k to plateau on tanky opponents (docs/adaptation.md).
+REGRET_STEPS = 500_000
+
+
+def add_parser(studies: Any) -> None:
+    """Register ``study regret`` under the ``study`` command's subparsers."""
+    rg = studies.add_parser(
+        "regret", help="retrain a study's policies on the base and on each shift: how much of each drop is "
+        "not adapting, and how much is a harder game",
+        description="For the finished runs of an adaptation study (--out), continue training each policy for "
+        "--steps learner steps on the base level and on each design shift with the live learner's PPO settings, "
+        "evaluate it as the study does, and split each win-rate drop into difficulty (the drop of the retrained "
+        "policies) and excess drop (the rest: what retraining removes). Writes regret.md and regret.json with the "
+        "issue's goal checked on excess drops. Resumable; several processes may share --out.")
+    rg.add_argument("--out", default="runs/study-adaptation",
+                    help="the study directory (default: runs/study-adaptation)")
+    rg.add_argument("--seeds", type=int, default=1, help="training seeds per architecture (default 1: the first)")
+    rg.add_argument("--archs", default=",".join(ARCHS),
+                    help=f"comma-separated architectures (default {','.join(ARCHS)})")
+    rg.add_argument("--shifts", help="comma-separated shift names (default: every shift of the study)")
+    rg.add_argument("--steps", type=int, default=REGRET_STEPS,
+                    help=f"retraining learner steps per run and condition (default {REGRET_STEPS})")
+    rg.add_argument("--every", type=int, help="learner steps between evaluations (default: half of --steps)")
+    rg.set_defaults(run=run_regret)
+
+
+def retrained_win_rate(record: dict[str, Any]) -> float:
+    """The win rate of a retrained record: its last evaluation."""
+    return float(record["points"][-1]["win_rate"])
+
+
+def regret_summary(zero_shot: dict[tuple[str, int, str], float], retrained: dict[tuple[str, int, str], float],
+                   archs: Sequence[str], shifts: Sequence[str], seeds: Sequence[int]) -> dict[str, Any]:
+    """Drops split into difficulty and excess drop, per architecture and shift, and the goal on excess drops.
+
+    ``zero_shot`` and ``retrained`` map ``(arch, seed, condition)`` to a win rate; every
+    combination with condition ``base`` or one of ``shifts`` must be present. Per shift the
+    figures are means over seeds (with each seed's value kept); ``summary[arch]`` averages
+    them over shifts, with each seed's mean excess drop and its standard error over seeds.
+    ``claim`` is :func:`training.study.goal_check` with the excess drop in place of the drop.
+    """
+    table: dict[str, dict[str, Any]] = {}
+    summary: dict[str, dict[str, Any]] = {}
+    for arch in archs:
+        table[arch] = {}
+        for shift in shifts:
+            drop = [zero_shot[(arch, s, BASE)] - zero_shot[(arch, s, shift)] for s in seeds]
+            difficulty = [retrained[(arch, s, BASE)] - retrained[(arch, s, shift)] for s in seeds]
+            excess = [d - h for d, h in zip(drop, difficulty, strict=True)]
+            table[arch][shift] = {
+                "zero_shot": float(np.mean([zero_shot[(arch, s, shift)] for s in seeds])),
+                "retrained": float(np.mean([retrained[(arch, s, shift)] for s in seeds])),
+                "drop": float(np.mean(drop)), "difficulty": float(np.mean(difficulty)),
+                "excess": float(np.mean(excess)), "excess_per_seed": excess,
+            }
+        per_seed = [float(np.mean([table[arch][c]["excess_per_seed"][i] for c in shifts])) for i in range(len(seeds))]
+        se = float(np.std(per_seed, ddof=1) / np.sqrt(len(per_seed))) if len(per_seed) > 1 else float("nan")
+        summary[arch] = {
+            "base_zero_shot": float(np.mean([zero_shot[(arch, s, BASE)] for s in seeds])),
+            "base_retrained": float(np.mean([retrained[(arch, s, BASE)] for s in seeds])),
+            "mean_shift_win_rate": float(np.mean([table[arch][c]["zero_shot"] for c in shifts])),
+            "mean_drop": float(np.mean([table[arch][c]["drop"] for c in shifts])),
+            "mean_difficulty": float(np.mean([table[arch][c]["difficulty"] for c in shifts])),
+            "mean_excess": float(np.mean(per_seed)), "mean_excess_per_seed": per_seed, "mean_excess_se": se,
+        }
+    # goal_check reads "mean_drop": hand it the excess drop under that name.
+    as_drops = {a: {"mean_drop": s["mean_excess"], "mean_drop_se": s["mean_excess_se"],
+                    "mean_drop_per_seed": s["mean_excess_per_seed"],
+                    "mean_shift_win_rate": s["mean_shift_win_rate"]} for a, s in summary.items()}
+    per_shift = {a: {c: {"mean": table[a][c]["excess"]} for c in shifts} for a in archs}
+    return {"archs": list(archs), "shifts": list(shifts), "seeds": list(seeds), "table": table,
+            "summary": summary, "claim": goal_check(as_drops, per_shift, shifts)}
+
+
+def regret_markdown(results: dict[str, Any], command: str, steps: int) -> str:
+    """The regret study as Markdown: per shift drop / difficulty / excess, the averages and the goal."""
+    archs, shifts = results["archs"], results["shifts"]
+    lines = [f"# Drops split into difficulty and excess (seeds {', '.join(map(str, results['seeds']))})", "",
+             f"Command: `{command}`", "",
+             f"Each run retrained {steps:,} learner steps on the base and on each shift (live learner settings). "
+             "Cell: drop = difficulty + excess. *Drop*: the study's base win rate minus the shift's; *difficulty*: "
+             "the same for the retrained policies; *excess*: what retraining removes (not adapting).", "",
+             "| shift | " + " | ".join(archs) + " |", "|---|" + "---|" * len(archs)]
+    for shift in shifts:
+        cells = [f"{c['drop']:+.3f} = {c['difficulty']:+.3f} {c['excess']:+.3f}"
+                 for c in (results["table"][a][shift] for a in archs)]
+        lines.append(f"| {shift} | " + " | ".join(cells) + " |")
+    lines += ["", "| arch | base win rate (study / retrained) | mean drop | mean difficulty | mean excess (+- SE) |",
+              "|---|---|---|---|---|"]
+    for arch in archs:
+        s = results["summary"][arch]
+        lines.append(f"| {arch} | {s['base_zero_shot']:.3f} / {s['base_retrained']:.3f} | {s['mean_drop']:+.3f} | "
+                     f"{s['mean_difficulty']:+.3f} | {s['mean_excess']:+.3f} +- {s['mean_excess_se']:.3f} |")
+    claim = results["claim"]
+    if "margin" in claim:
+        m = claim["margin"]
+        verdict = "met" if claim["half_of_baseline_drop"] else "not met"
+        lines += ["", f"Goal on excess drops, transformer <= half the baseline's: **{verdict}** "
+                  f"(margin {m['value']:+.3f} +- {m['se']:.3f}; below 0 meets it)."]
+    if "drop_at_most_dense" in claim:
+        verdict = "yes" if claim["drop_at_most_dense"] else "no"
+        lines.append(f"Transformer's excess drop at most dense's: **{verdict}**.")
+    return "\n".join(lines) + "\n"
+
+
+class RegretStudy:
+    """The retraining work of ``study regret`` over one adaptation-study directory."""
+
+    def __init__(self, out: Path, archs: Sequence[str], shifts: Sequence[str], seeds: int, steps: int,
+                 every: int, console: Console) -> None:
+        meta_path = out / "study.json"
+        if not meta_path.exists():
+            raise UserError(f"--out {out}: no study.json (run `study adaptation --out {out}` first)")
+        meta = read_json(meta_path)
+        self.cfg = config_from_dict(meta["key"]["config"], str(meta_path))
+        self.episodes = int(meta["key"]["episodes"])
+        for shift in shifts:
+            if shift not in meta["key"]["shifts"]:
+                raise UserError(f"--shifts: {shift!r} is not a shift of the study in {out}")
+        for arch in archs:
+            if arch not in ARCHS:
+                raise UserError(f"--archs: unknown architecture {arch!r} (choose from {', '.join(ARCHS)})")
+        self.out, self.archs, self.steps, self.every, self.console = out, list(archs), steps, every, console
+        self.shifts = list(shifts) or sorted(meta["key"]["shifts"])
+        self.seeds = [self.cfg.seed + i for i in range(seeds)]
+        base = base_params(self.cfg.params)
+        self.conditions = {BASE: base, **{name: apply_shift(base, load_shift(name)) for name in self.shifts}}
+        for seed in self.seeds:
+            for arch in self.archs:
+                run = self.out / "runs" / run_name(arch, seed)
+                if not (run / "done.json").exists():
+                    raise UserError(f"{run}: the run is not finished (finish the study first)")
+                for condition in self.conditions:
+                    if not (self.out / "evals" / run_name(arch, seed) / f"{condition}.json").exists():
+                        raise UserError(f"{self.out / 'evals' / run_name(arch, seed)}: no {condition}.json "
+                                        f"(finish the study first)")
+
+    def zero_shot(self, arch: str, seed: int, condition: str) -> dict[str, Any]:
+        """The study's own evaluation of a run on a condition."""
+        return read_json(self.out / "evals" / run_name(arch, seed) / f"{condition}.json")
+
+    def _record_path(self, arch: str, seed: int, condition: str) -> Path:
+        return self.out / "regret" / run_name(arch, seed) / f"{condition}.json"
+
+    def finished(self, arch: str, seed: int, condition: str) -> dict[str, Any] | None:
+        """The stored record if it was made with this budget and evaluation spacing."""
+        path = self._record_path(arch, seed, condition)
+        if not path.exists():
+            return None
+        record = read_json(path)
+        return record if record["steps"] == self.steps and record["every"] == self.every else None
+
+    def retrain(self, arch: str, seed: int, condition: str) -> dict[str, Any] | None:
+        """Retrain one run on one condition and store the record; ``None`` if another process holds it."""
+        lock = self._record_path(arch, seed, condition).with_suffix(".claim")
+        if not claim(lock):
+            return None
+        try:
+            done = self.finished(arch, seed, condition)
+            if done is not None:
+                return done
+            start = self.zero_shot(arch, seed, condition)
+            net, _meta = load_checkpoint(self.out / "runs" / run_name(arch, seed) / "policy.safetensors")
+            first = RecoveryPoint(0, 0.0, start["win_rate"], tuple(start["ci95"]))
+            points = retrain_on_shift(arch, net, self.conditions[condition], seed, self.cfg.learner_faction,
+                                      self.cfg.pool_size, math.inf, self.steps, self.every, self.episodes,
+                                      self.cfg.eval.num_worlds, first)
+            record = {"arch": arch, "seed": seed, "condition": condition, "steps": self.steps, "every": self.every,
+                      "points": [dataclasses.asdict(p) for p in points]}
+            write_json(self._record_path(arch, seed, condition), record)
+            return record
+        finally:
+            release(lock)
+
+    def run(self) -> dict[str, Any]:
+        """Retrain everything not yet done (waiting for other processes' claims), then summarise."""
+        pending = [(a, s, c) for s in self.seeds for a in self.archs for c in self.conditions]
+        records: dict[tuple[str, int, str], dict[str, Any]] = {}
+        while pending:
+            busy = []
+            for key in pending:
+                record = self.finished(*key) or self.retrain(*key)
+                if record is None:
+                    busy.append(key)
+                    continue
+                records[key] = record
+                self.console.print(f"{run_name(key[0], key[1])} retrained on {key[2]}: "
+                                   f"win {self.zero_shot(*key)['win_rate']:.3f} -> {retrained_win_rate(record):.3f} "
+                                   f"({record['points'][-1]['minutes']:.1f} min)")
+            if busy and len(busy) == len(pending):
+                time.sleep(WAIT_SECONDS)
+            pending = busy
+        zero = {k: float(self.zero_shot(*k)["win_rate"]) for k in records}
+        retrained = {k: retrained_win_rate(r) for k, r in records.items()}
+        return regret_summary(zero, retrained, self.archs, self.shifts, self.seeds)
+
+
+def run_regret(args: argparse.Namespace) -> int:
+    """The ``study regret`` command."""
+    every = args.every if args.every is not None else max(1, args.steps // 2)
+    for name, value in (("seeds", args.seeds), ("steps", args.steps), ("every", every)):
+        if value <= 0:
+            raise UserError(f"--{name} must be positive, got {value}")
+    out = Path(args.out)
+    console = Console(soft_wrap=True)
+    archs = parse_names(args.archs, "archs")
+    shifts = parse_names(args.shifts, "shifts") if args.shifts else []
+    study = RegretStudy(out, archs, shifts, args.seeds, args.steps, every, console)
+    torch.set_num_threads(study.cfg.threads)
+    command = shlex.join(["python", "main.py", "study", "regret", "--out", str(out), "--seeds", str(args.seeds),
+                          "--archs", args.archs, *(["--shifts", args.shifts] if args.shifts else []),
+                          "--steps", str(args.steps), "--every", str(every)])
+    results = study.run()
+    results.update(command=command, steps=args.steps, every=every, episodes=study.episodes)
+    write_json(out / "regret.json", results)
+    atomic_write_text(out / "regret.md", regret_markdown(results, command, args.steps))
+    for arch, s in results["summary"].items():
+        console.print(f"{arch}: mean drop {s['mean_drop']:+.3f} = difficulty {s['mean_difficulty']:+.3f} "
+                      f"+ excess {s['mean_excess']:+.3f}")
+    console.print(f"results in {out}/regret.md and regret.json")
+    return 0
