@@ -18,6 +18,7 @@ rates of ``difficulty`` come from the same amount of extra training.
 Layout, inside the study directory::
 
     regret/<arch>-s<seed>/<condition>.json   one retrained evaluation (rerun skips it)
+    regret/<arch>-s<seed>/<condition>.claim/ holds the pid of the process retraining it
     regret.json, regret.md                   the summary and the issue's goal on excess drops
 
 Several processes may share one directory: each claims a record before computing it.
@@ -150,14 +151,16 @@ def regret_markdown(results: dict[str, Any], command: str, steps: int) -> str:
               "|---|---|---|---|---|"]
     for arch in archs:
         s = results["summary"][arch]
+        se = "one seed" if math.isnan(s["mean_excess_se"]) else f"+- {s['mean_excess_se']:.3f}"
         lines.append(f"| {arch} | {s['base_zero_shot']:.3f} / {s['base_retrained']:.3f} | {s['mean_drop']:+.3f} | "
-                     f"{s['mean_difficulty']:+.3f} | {s['mean_excess']:+.3f} +- {s['mean_excess_se']:.3f} |")
+                     f"{s['mean_difficulty']:+.3f} | {s['mean_excess']:+.3f} ({se}) |")
     claim = results["claim"]
     if "margin" in claim:
         m = claim["margin"]
         verdict = "met" if claim["half_of_baseline_drop"] else "not met"
+        se = "" if math.isnan(m["se"]) else f" +- {m['se']:.3f}"
         lines += ["", f"Goal on excess drops, transformer <= half the baseline's: **{verdict}** "
-                  f"(margin {m['value']:+.3f} +- {m['se']:.3f}; below 0 meets it)."]
+                  f"(margin {m['value']:+.3f}{se}; below 0 meets it)."]
     if "drop_at_most_dense" in claim:
         verdict = "yes" if claim["drop_at_most_dense"] else "no"
         lines.append(f"Transformer's excess drop at most dense's: **{verdict}**.")
