@@ -478,6 +478,7 @@ def test_regret_retrains_on_base_and_shifts_and_resumes(tmp_path: Path) -> None:
         assert cell["difficulty"] == pytest.approx(rates[BASE][1] - rates["opponents_tanks"][1])
         assert cell["excess"] == pytest.approx(cell["drop"] - cell["difficulty"])
     assert "| opponents_tanks |" in (out / "regret.md").read_text()
+    assert (out / "regret.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     stamp = (out / "regret" / "baseline-s0" / "opponents_tanks.json").stat().st_mtime_ns
     assert regret()["table"] == data["table"]  # resumed: nothing retrained
     assert (out / "regret" / "baseline-s0" / "opponents_tanks.json").stat().st_mtime_ns == stamp

@@ -19,7 +19,7 @@ Layout, inside the study directory::
 
     regret/<arch>-s<seed>/<condition>.json   one retrained evaluation (rerun skips it)
     regret/<arch>-s<seed>/<condition>.claim/ holds the pid of the process retraining it
-    regret.json, regret.md                   the summary and the issue's goal on excess drops
+    regret.json, regret.md, regret.png       the summary, the issue's goal on excess drops, a plot
 
 Several processes may share one directory: each claims a record before computing it.
 """
@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import io
 import math
 import shlex
 import time
@@ -40,7 +41,7 @@ import torch
 from rich.console import Console
 
 from levels.errors import UserError
-from levels.files import atomic_write_text
+from levels.files import atomic_write_bytes, atomic_write_text
 from levels.shifts import BASE, apply_shift, load_shift
 from npc.checkpoint import load_checkpoint
 from training.config import config_from_dict
@@ -167,6 +168,38 @@ def regret_markdown(results: dict[str, Any], command: str, steps: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def regret_plot(results: dict[str, Any], path: Path) -> None:
+    """Two panels per shift and architecture: the difficulty, and the excess drop (+- SE over seeds)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    archs, shifts, table = results["archs"], results["shifts"], results["table"]
+    fig, axes = plt.subplots(2, 1, figsize=(max(8.0, 0.9 * len(shifts) + 2), 8.0), dpi=100, sharex=True)
+    width, x = 0.8 / len(archs), np.arange(len(shifts))
+    for i, arch in enumerate(archs):
+        offset = x + (i - (len(archs) - 1) / 2) * width
+        axes[0].bar(offset, [table[arch][c]["difficulty"] for c in shifts], width, label=arch)
+        per_seed = [table[arch][c]["excess_per_seed"] for c in shifts]
+        se = [float(np.std(v, ddof=1) / np.sqrt(len(v))) if len(v) > 1 else 0.0 for v in per_seed]
+        axes[1].bar(offset, [table[arch][c]["excess"] for c in shifts], width, yerr=se, capsize=2, label=arch)
+    for ax, label in zip(axes, ("difficulty: drop of the retrained policies", "excess drop: what retraining wins back"),
+                         strict=True):
+        ax.axhline(0.0, color="black", linewidth=0.8)
+        ax.set_ylabel(label, fontsize=9)
+        ax.grid(axis="y", alpha=0.3)
+        ax.legend(fontsize=8)
+    axes[1].set_xticks(x, shifts, rotation=30, ha="right")
+    axes[0].set_title(f"Win-rate drops split: {results['steps']:,} retraining steps per run and condition, "
+                      f"seeds {', '.join(map(str, results['seeds']))}", fontsize=10)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    atomic_write_bytes(path, buffer.getvalue())
+
+
 class RegretStudy:
     """The retraining work of ``study regret`` over one adaptation-study directory."""
 
@@ -278,8 +311,9 @@ def run_regret(args: argparse.Namespace) -> int:
     results.update(command=command, steps=args.steps, every=every, episodes=study.episodes)
     write_json(out / "regret.json", results)
     atomic_write_text(out / "regret.md", regret_markdown(results, command, args.steps))
+    regret_plot(results, out / "regret.png")
     for arch, s in results["summary"].items():
         console.print(f"{arch}: mean drop {s['mean_drop']:+.3f} = difficulty {s['mean_difficulty']:+.3f} "
                       f"+ excess {s['mean_excess']:+.3f}")
-    console.print(f"results in {out}/regret.md and regret.json")
+    console.print(f"results in {out}/regret.md, regret.json and regret.png")
     return 0
