@@ -44,14 +44,15 @@ from levels.errors import UserError
 from levels.files import atomic_write_bytes, atomic_write_text
 from levels.shifts import BASE, apply_shift, load_shift
 from npc.checkpoint import load_checkpoint
-from training.config import config_from_dict
 from training.curriculum import base_params
 from training.study import (
     ARCHS,
     WAIT_SECONDS,
     RecoveryPoint,
+    add_trained_runs_arguments,
     claim,
     goal_check,
+    load_study,
     parse_names,
     read_json,
     release,
@@ -75,12 +76,7 @@ def add_parser(studies: Any) -> None:
         "evaluate it as the study does, and split each win-rate drop into difficulty (the drop of the retrained "
         "policies) and excess drop (the rest: what retraining removes). Writes regret.md and regret.json with the "
         "issue's goal checked on excess drops. Resumable; several processes may share --out.")
-    rg.add_argument("--out", default="runs/study-adaptation",
-                    help="the study directory (default: runs/study-adaptation)")
-    rg.add_argument("--seeds", type=int, default=1, help="training seeds per architecture (default 1: the first)")
-    rg.add_argument("--archs", default=",".join(ARCHS),
-                    help=f"comma-separated architectures (default {','.join(ARCHS)})")
-    rg.add_argument("--shifts", help="comma-separated shift names (default: every shift of the study)")
+    add_trained_runs_arguments(rg)
     rg.add_argument("--steps", type=int, default=REGRET_STEPS,
                     help=f"retraining learner steps per run and condition (default {REGRET_STEPS})")
     rg.add_argument("--every", type=int, help="learner steps between evaluations (default: half of --steps)")
@@ -203,22 +199,14 @@ def regret_plot(results: dict[str, Any], path: Path) -> None:
 class RegretStudy:
     """The retraining work of ``study regret`` over one adaptation-study directory."""
 
-    def __init__(self, out: Path, archs: Sequence[str], shifts: Sequence[str], seeds: int, steps: int,
+    def __init__(self, out: Path, archs: Sequence[str], shifts_option: str | None, seeds: int, steps: int,
                  every: int, console: Console) -> None:
-        meta_path = out / "study.json"
-        if not meta_path.exists():
-            raise UserError(f"--out {out}: no study.json (run `study adaptation --out {out}` first)")
-        meta = read_json(meta_path)
-        self.cfg = config_from_dict(meta["key"]["config"], str(meta_path))
+        meta, self.cfg, self.shifts = load_study(out, shifts_option)
         self.episodes = int(meta["key"]["episodes"])
-        for shift in shifts:
-            if shift not in meta["key"]["shifts"]:
-                raise UserError(f"--shifts: {shift!r} is not a shift of the study in {out}")
         for arch in archs:
             if arch not in ARCHS:
                 raise UserError(f"--archs: unknown architecture {arch!r} (choose from {', '.join(ARCHS)})")
         self.out, self.archs, self.steps, self.every, self.console = out, list(archs), steps, every, console
-        self.shifts = list(shifts) or sorted(meta["key"]["shifts"])
         self.seeds = [self.cfg.seed + i for i in range(seeds)]
         base = base_params(self.cfg.params)
         self.conditions = {BASE: base, **{name: apply_shift(base, load_shift(name)) for name in self.shifts}}
@@ -301,8 +289,7 @@ def run_regret(args: argparse.Namespace) -> int:
     out = Path(args.out)
     console = Console(soft_wrap=True)
     archs = parse_names(args.archs, "archs")
-    shifts = parse_names(args.shifts, "shifts") if args.shifts else []
-    study = RegretStudy(out, archs, shifts, args.seeds, args.steps, every, console)
+    study = RegretStudy(out, archs, args.shifts, args.seeds, args.steps, every, console)
     torch.set_num_threads(study.cfg.threads)
     command = shlex.join(["python", "main.py", "study", "regret", "--out", str(out), "--seeds", str(args.seeds),
                           "--archs", args.archs, *(["--shifts", args.shifts] if args.shifts else []),

@@ -108,12 +108,7 @@ def add_parser(subparsers: Any) -> None:
         "constant rate, the scripted NPC as opponent), evaluate it every --every learner steps, and record the "
         "learner steps and minutes until its win rate on the shift is back within --margin of its base win "
         "rate. Writes recovery.md and recovery.json. Resumable.")
-    rc.add_argument("--out", default="runs/study-adaptation",
-                    help="the study directory (default: runs/study-adaptation)")
-    rc.add_argument("--seeds", type=int, default=1, help="training seeds per architecture (default 1: the first)")
-    rc.add_argument("--archs", default=",".join(ARCHS),
-                    help=f"comma-separated architectures (default {','.join(ARCHS)})")
-    rc.add_argument("--shifts", help="comma-separated shift names (default: every shift of the study)")
+    add_trained_runs_arguments(rc)
     rc.add_argument("--steps", type=int, default=200_000,
                     help="most retraining learner steps per shift (default 200000)")
     rc.add_argument("--every", type=int, default=25_000, help="learner steps between evaluations (default 25000)")
@@ -136,6 +131,16 @@ def add_parser(subparsers: Any) -> None:
     sh.add_argument("--shifts", help="comma-separated shift names or TOML paths (default: every shipped shift)")
     sh.add_argument("--json", dest="json_out", help="write the results as JSON here")
     sh.set_defaults(run=run_shifts)
+
+
+def add_trained_runs_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options that pick a finished study's runs and shifts: ``--out --seeds --archs --shifts``."""
+    parser.add_argument("--out", default="runs/study-adaptation",
+                        help="the study directory (default: runs/study-adaptation)")
+    parser.add_argument("--seeds", type=int, default=1, help="training seeds per architecture (default 1: the first)")
+    parser.add_argument("--archs", default=",".join(ARCHS),
+                        help=f"comma-separated architectures (default {','.join(ARCHS)})")
+    parser.add_argument("--shifts", help="comma-separated shift names (default: every shift of the study)")
 
 
 def _command_line(args: argparse.Namespace) -> str:
@@ -893,24 +898,34 @@ def recovery_markdown(summary: dict[str, Any], archs: Sequence[str], shifts: Seq
     return "\n".join(lines) + "\n"
 
 
-def run_recovery(args: argparse.Namespace) -> int:
-    """The ``study recovery`` command."""
-    out = Path(args.out)
+def load_study(out: Path, shifts_option: str | None) -> tuple[dict[str, Any], TrainConfig, list[str]]:
+    """A study directory's record and training config, and the shifts a ``--shifts`` option names.
+
+    No option: every shift of the study. A one-line error if ``out`` holds no study or a
+    named shift is not one of its shifts.
+    """
     meta_path = out / "study.json"
     if not meta_path.exists():
         raise UserError(f"--out {out}: no study.json (run `study adaptation --out {out}` first)")
+    meta = read_json(meta_path)
+    cfg = config_from_dict(meta["key"]["config"], str(meta_path))
+    shifts = parse_names(shifts_option, "shifts") if shifts_option else sorted(meta["key"]["shifts"])
+    for shift in shifts:
+        if shift not in meta["key"]["shifts"]:
+            raise UserError(f"--shifts: {shift!r} is not a shift of the study in {out}")
+    return meta, cfg, shifts
+
+
+def run_recovery(args: argparse.Namespace) -> int:
+    """The ``study recovery`` command."""
+    out = Path(args.out)
     for name in ("seeds", "steps", "every"):
         if getattr(args, name) <= 0:
             raise UserError(f"--{name} must be positive, got {getattr(args, name)}")
     if not 0 <= args.margin < 1:
         raise UserError(f"--margin must lie in [0, 1), got {args.margin}")
-    meta = read_json(meta_path)
-    cfg = config_from_dict(meta["key"]["config"], str(meta_path))
+    meta, cfg, shifts = load_study(out, args.shifts)
     archs = parse_names(args.archs, "archs")
-    shifts = parse_names(args.shifts, "shifts") if args.shifts else sorted(meta["key"]["shifts"])
-    for shift in shifts:
-        if shift not in meta["key"]["shifts"]:
-            raise UserError(f"--shifts: {shift!r} is not a shift of the study in {out}")
     seeds = [cfg.seed + i for i in range(args.seeds)]
     base = base_params(cfg.params)
     conditions = {name: apply_shift(base, load_shift(name)) for name in shifts}
