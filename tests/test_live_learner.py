@@ -136,7 +136,7 @@ def test_a_crashing_learner_reports_why(client: LearnerClient) -> None:
 def test_close_stops_the_process_and_frees_the_memory(client: LearnerClient) -> None:
     wait(client, lambda: client.state == "running", "the learner")
     process, name = client.process, client.shared.name
-    client.close()
+    client.close(timeout=60.0)  # generous: a loaded machine can hold a learner mid-update for seconds
     assert not process.is_alive() and process.exitcode == 0  # it stopped on request, not killed
     with pytest.raises(FileNotFoundError):
         SharedWeights.attach(name)

@@ -119,9 +119,9 @@ class LearnerClient:
             q.close()
         self.process = None
 
-    def close(self) -> None:
-        """Stop the learner and remove the shared block (the game is quitting)."""
-        self.stop()
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the learner (see :meth:`stop`) and remove the shared block (the game is quitting)."""
+        self.stop(timeout)
         self.shared.close()
 
     # ------------------------------------------------------------------ commands
