@@ -74,8 +74,8 @@ def add_parser(studies: Any) -> None:
         description="For the finished runs of an adaptation study (--out), continue training each policy for "
         "--steps learner steps on the base level and on each design shift with the live learner's PPO settings, "
         "evaluate it as the study does, and split each win-rate drop into difficulty (the drop of the retrained "
-        "policies) and excess drop (the rest: what retraining removes). Writes regret.md and regret.json with the "
-        "issue's goal checked on excess drops. Resumable; several processes may share --out.")
+        "policies) and excess drop (the rest: what retraining removes). Writes regret.md, regret.json (with the "
+        "issue's goal checked on excess drops) and regret.png. Resumable; several processes may share --out.")
     add_trained_runs_arguments(rg)
     rg.add_argument("--steps", type=int, default=REGRET_STEPS,
                     help=f"retraining learner steps per run and condition (default {REGRET_STEPS})")
