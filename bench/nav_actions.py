@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from game.actions import CORE_ACTIONS  # noqa: E402
 from game.batch import BatchedSim  # noqa: E402
-from game.spec import ENTITY_FEATURES  # noqa: E402
+from game.spec import ENTITY_COLUMN  # noqa: E402
 from levels.files import atomic_write_text  # noqa: E402
 from npc.nav_transformer import GOTO_FIRST, NAV_ACTIONS, NavTransformer  # noqa: E402
 from npc.policy import PolicyNet, ScriptedNPC  # noqa: E402
@@ -49,7 +49,7 @@ from training.rollout import VecSim, slots_of, take_slots  # noqa: E402
 FACTION = "monsters"
 PRESET = "dungeon"
 POLICY = {"d": 32, "layers": 1, "heads": 2, "mlp_ratio": 2, "patch_grid": 1, "cell_dim": 16, "local": 2}
-_ENEMY = [name for name, _ in ENTITY_FEATURES].index("enemy")
+_ENEMY = ENTITY_COLUMN["enemy"]
 
 
 def make_sim(variant: str, num_worlds: int, seed: int, max_turns: int, pool_size: int) -> VecSim:

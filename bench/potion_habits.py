@@ -26,17 +26,16 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from game.actions import USE_POTION  # noqa: E402
-from game.spec import SELF_FEATURES  # noqa: E402
+from game.spec import SELF_COLUMN  # noqa: E402
 from levels.files import atomic_write_text  # noqa: E402
 from levels.params import LevelParams, load_params  # noqa: E402
 from levels.shifts import apply_shift, load_shift  # noqa: E402
 from npc.checkpoint import load_checkpoint  # noqa: E402
 from npc.policy import ScriptedNPC  # noqa: E402
 from training.rollout import Collector  # noqa: E402
-from training.study import ARCHS, sim_factory_for  # noqa: E402
+from training.study import ARCHS, run_name, sim_factory_for  # noqa: E402
 
-_SELF = [name for name, _ in SELF_FEATURES]
-_HAS_POTION, _HEAL = _SELF.index("has_potion"), _SELF.index("heal")
+_HAS_POTION, _HEAL = SELF_COLUMN["has_potion"], SELF_COLUMN["heal"]
 
 
 def drink_rate(arch: str, policy_path: Path, params: LevelParams, worlds: int, turns: int,
@@ -75,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, params in conditions.items():
             rates, wins = [], []
             for seed in range(args.seeds):
-                path = Path(args.out) / "runs" / f"{arch}-s{seed}" / "policy.safetensors"
+                path = Path(args.out) / "runs" / run_name(arch, seed) / "policy.safetensors"
                 if not path.exists():
                     print(f"{path}: no such checkpoint (train the study first)", file=sys.stderr)
                     return 2

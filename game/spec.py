@@ -101,6 +101,8 @@ ENTITY_FEATURES: tuple[tuple[str, str], ...] = (
     ("dist", "Chebyshev distance / POS_SCALE"),
 )
 ENTITY_DIM = len(ENTITY_FEATURES)
+#: The column of each entity feature, by name.
+ENTITY_COLUMN: dict[str, int] = {name: i for i, (name, _) in enumerate(ENTITY_FEATURES)}
 
 #: Own-state features, in order, with their scaling.
 SELF_FEATURES: tuple[tuple[str, str], ...] = (
@@ -134,6 +136,8 @@ SELF_FEATURES: tuple[tuple[str, str], ...] = (
     ("on_stairs", "+1 on stairs down, -1 on stairs up, 0 elsewhere"),
 )
 SELF_DIM = len(SELF_FEATURES)
+#: The column of each ``self`` feature, by name.
+SELF_COLUMN: dict[str, int] = {name: i for i, (name, _) in enumerate(SELF_FEATURES)}
 
 
 def observation_space(num_actions: int) -> gym.spaces.Dict:

@@ -34,16 +34,16 @@ import torch
 from torch import nn
 
 from game.spec import (
+    ENTITY_COLUMN,
     ENTITY_DIM,
-    ENTITY_FEATURES,
     HELD_FEATURES,
     HELD_SLOTS,
     OCC_ALLY,
     OCC_ENEMY,
     OCC_SELF,
     PATCH,
+    SELF_COLUMN,
     SELF_DIM,
-    SELF_FEATURES,
 )
 from npc.dense import GridPolicy, GridTrunk
 from npc.policy import KNOWN_CODES, entity_offsets, patch_cell_index
@@ -51,12 +51,10 @@ from npc.policy import KNOWN_CODES, entity_offsets, patch_cell_index
 _ITEM_FLAGS = ("is_melee", "is_ranged", "is_potion", "is_key")
 _HASHED = _ITEM_FLAGS + ("melee_min", "melee_max", "ranged_min", "ranged_max", "reach", "heal",
                          "potion_atk", "potion_def", "potion_turns")
-_COLUMN = {name: i for i, (name, _) in enumerate(ENTITY_FEATURES)}
-_SELF_COLUMN = {name: i for i, (name, _) in enumerate(SELF_FEATURES)}
 #: Per held slot (:data:`game.spec.HELD_FEATURES` order): the ``self`` column of its ``has_*`` flag.
-HELD_FLAG_COLUMNS = tuple(_SELF_COLUMN[names[0]] for _, names in HELD_FEATURES)
+HELD_FLAG_COLUMNS = tuple(SELF_COLUMN[names[0]] for _, names in HELD_FEATURES)
 #: Per held slot: the ``self`` columns that describe the held item's attributes.
-HELD_SLOT_COLUMNS = tuple(tuple(_SELF_COLUMN[name] for name in names[1:]) for _, names in HELD_FEATURES)
+HELD_SLOT_COLUMNS = tuple(tuple(SELF_COLUMN[name] for name in names[1:]) for _, names in HELD_FEATURES)
 #: All of them (hidden from the baseline).
 HELD_ATTRIBUTE_COLUMNS = tuple(column for columns in HELD_SLOT_COLUMNS for column in columns)
 # Occupant codes follow the tile codes; item ids follow the occupants.
@@ -66,11 +64,11 @@ _ITEM_BASE = KNOWN_CODES + 3
 
 def item_ids(entities: torch.Tensor, buckets: int) -> torch.Tensor:
     """Hash of each item token's category and attributes into ``1..buckets-1`` (0: not an item)."""
-    cols = torch.tensor([_COLUMN[n] for n in _HASHED])
+    cols = torch.tensor([ENTITY_COLUMN[n] for n in _HASHED])
     quantised = torch.round(entities.index_select(-1, cols) * 20).long()
     primes = torch.tensor([1000003 ** i % 2147483647 for i in range(1, len(_HASHED) + 1)])
     h = (quantised * primes).sum(-1).remainder(buckets - 1) + 1
-    flags = torch.tensor([_COLUMN[n] for n in _ITEM_FLAGS])
+    flags = torch.tensor([ENTITY_COLUMN[n] for n in _ITEM_FLAGS])
     is_item = entities.index_select(-1, flags).sum(-1) > 0
     return torch.where(is_item, h, torch.zeros_like(h))
 
@@ -84,9 +82,9 @@ def held_item_rows(own: torch.Tensor) -> torch.Tensor:
     """
     rows = torch.zeros(*own.shape[:-1], HELD_SLOTS, ENTITY_DIM, dtype=own.dtype)
     for slot, (category, names) in enumerate(HELD_FEATURES):
-        rows[..., slot, _COLUMN[f"is_{category}"]] = own[..., HELD_FLAG_COLUMNS[slot]]
+        rows[..., slot, ENTITY_COLUMN[f"is_{category}"]] = own[..., HELD_FLAG_COLUMNS[slot]]
         for name, column in zip(names[1:], HELD_SLOT_COLUMNS[slot], strict=True):
-            rows[..., slot, _COLUMN[name]] = own[..., column]
+            rows[..., slot, ENTITY_COLUMN[name]] = own[..., column]
     return rows
 
 

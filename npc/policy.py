@@ -26,8 +26,8 @@ from torch import nn
 
 from game.actions import WAIT
 from game.spec import (
+    ENTITY_COLUMN,
     ENTITY_DIM,
-    ENTITY_FEATURES,
     OCC_ITEM,
     OFF_MAP,
     PATCH,
@@ -237,11 +237,11 @@ class RandomPolicy:
 # Small observation transforms shared by the three networks.
 
 #: Entity columns that carry position (the networks embed position separately).
-_POSITION_COLUMNS = tuple(i for i, (name, _) in enumerate(ENTITY_FEATURES) if name in ("dy", "dx", "dist"))
+_POSITION_COLUMNS = tuple(ENTITY_COLUMN[name] for name in ("dy", "dx", "dist"))
 #: Entity columns that describe what an entity *is* (attributes, never ids).
 ATTRIBUTE_COLUMNS = tuple(i for i in range(ENTITY_DIM) if i not in _POSITION_COLUMNS)
-_DY = next(i for i, (name, _) in enumerate(ENTITY_FEATURES) if name == "dy")
-_DX = next(i for i, (name, _) in enumerate(ENTITY_FEATURES) if name == "dx")
+_DY = ENTITY_COLUMN["dy"]
+_DX = ENTITY_COLUMN["dx"]
 #: Values of the patch's ``known`` channel (0 unknown, 1 + tile, OFF_MAP) and ``occupant``.
 KNOWN_CODES = OFF_MAP + 1
 OCCUPANT_CODES = OCC_ITEM + 1

@@ -27,11 +27,10 @@ from numba import njit
 
 from game.actions import DIRECTIONS, INTERACT, MOVE_FIRST, SHOOT_FIRST, USE_POTION
 from game.rng import next_u64
-from game.spec import ENTITY_FEATURES, PATCH, PATCH_RADIUS, POS_SCALE, SELF_FEATURES
+from game.spec import ENTITY_COLUMN, PATCH, PATCH_RADIUS, POS_SCALE, SELF_COLUMN
 from levels.tiles import WALKABLE, Tile
 
-_E = {name: i for i, (name, _) in enumerate(ENTITY_FEATURES)}
-_S = {name: i for i, (name, _) in enumerate(SELF_FEATURES)}
+_E, _S = ENTITY_COLUMN, SELF_COLUMN
 E_MELEE, E_RANGED, E_POTION = _E["is_melee"], _E["is_ranged"], _E["is_potion"]
 E_ENEMY, E_STAIRS_DOWN = _E["enemy"], _E["is_stairs_down"]
 E_MELEE_MIN, E_RANGED_MIN, E_HEAL = _E["melee_min"], _E["ranged_min"], _E["heal"]

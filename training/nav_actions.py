@@ -36,7 +36,7 @@ import numpy as np
 
 from game.actions import CORE_ACTIONS, INTERACT, MOVE_FIRST, WAIT
 from game.batch import BatchedSim, StepResult
-from game.spec import ENTITY_FEATURES, OFF_MAP, PATCH_RADIUS, POS_SCALE
+from game.spec import ENTITY_COLUMN, OFF_MAP, PATCH_RADIUS, POS_SCALE
 from game.state import FLOOR, X, Y
 from levels.tiles import Tile
 from npc.nav_transformer import EXPLORE, FLEE, GOTO_FIRST, NAV_ACTIONS
@@ -45,7 +45,7 @@ from search.hebbian import HebbianParams
 from search.moves import DIRECTIONS, STAIRS
 from search.moves import WAIT as NAV_WAIT
 
-_COLUMN = {name: i for i, (name, _) in enumerate(ENTITY_FEATURES)}
+_COLUMN = ENTITY_COLUMN
 _ENEMY, _DY, _DX = _COLUMN["enemy"], _COLUMN["dy"], _COLUMN["dx"]
 _ORTHOGONAL = (0, 2, 4, 6)  # N, E, S, W: the order in which interact picks a door
 _CODES = PatchCodes(radius=PATCH_RADIUS, off_map=OFF_MAP)

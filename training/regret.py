@@ -260,7 +260,8 @@ class RegretStudy:
     def run(self) -> dict[str, Any]:
         """Retrain everything not yet done (waiting for other processes' claims), then summarise."""
         pending = [(a, s, c) for s in self.seeds for a in self.archs for c in self.conditions]
-        records: dict[tuple[str, int, str], dict[str, Any]] = {}
+        zero: dict[tuple[str, int, str], float] = {}
+        retrained: dict[tuple[str, int, str], float] = {}
         while pending:
             busy = []
             for key in pending:
@@ -268,15 +269,13 @@ class RegretStudy:
                 if record is None:
                     busy.append(key)
                     continue
-                records[key] = record
-                self.console.print(f"{run_name(key[0], key[1])} retrained on {key[2]}: "
-                                   f"win {self.zero_shot(*key)['win_rate']:.3f} -> {retrained_win_rate(record):.3f} "
-                                   f"({record['points'][-1]['minutes']:.1f} min)")
+                zero[key] = float(self.zero_shot(*key)["win_rate"])
+                retrained[key] = retrained_win_rate(record)
+                self.console.print(f"{run_name(key[0], key[1])} retrained on {key[2]}: win {zero[key]:.3f} -> "
+                                   f"{retrained[key]:.3f} ({record['points'][-1]['minutes']:.1f} min)")
             if busy and len(busy) == len(pending):
                 time.sleep(WAIT_SECONDS)
             pending = busy
-        zero = {k: float(self.zero_shot(*k)["win_rate"]) for k in records}
-        retrained = {k: retrained_win_rate(r) for k, r in records.items()}
         return regret_summary(zero, retrained, self.archs, self.shifts, self.seeds)
 
 

@@ -46,7 +46,7 @@ import torch
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-from game.spec import ENTITY_DIM, ENTITY_FEATURES, HELD_SLOTS, SELF_DIM
+from game.spec import ENTITY_COLUMN, ENTITY_DIM, HELD_SLOTS, SELF_DIM
 from levels.errors import UserError
 from levels.files import atomic_write_bytes, atomic_write_text
 from levels.params import LevelParams
@@ -241,8 +241,8 @@ def _sim_supports_entity_kind() -> bool:
     return "entity_kind" in inspect.signature(BatchedSim.__init__).parameters
 
 
-_ITEM_FLAG = next(i for i, (name, _) in enumerate(ENTITY_FEATURES) if name == "is_melee")
-_CODE_COLUMN = next(i for i, (name, _) in enumerate(ENTITY_FEATURES) if name == "heal")
+_ITEM_FLAG = ENTITY_COLUMN["is_melee"]
+_CODE_COLUMN = ENTITY_COLUMN["heal"]
 # Per held slot: the self column that carries the kind code (the first of the item's attributes).
 _HELD_CODE_COLUMN = [columns[0] for columns in HELD_SLOT_COLUMNS]
 

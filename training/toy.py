@@ -16,8 +16,8 @@ import numpy as np
 from game.actions import CORE_ACTIONS, DIRECTIONS, MOVE_FIRST, WAIT
 from game.layout import AgentLayout
 from game.spec import (
+    ENTITY_COLUMN,
     ENTITY_DIM,
-    ENTITY_FEATURES,
     MAX_ENTITIES,
     OCC_ITEM,
     OCC_SELF,
@@ -29,7 +29,7 @@ from game.spec import (
 )
 from levels.tiles import Tile
 
-_COL = {name: i for i, (name, _) in enumerate(ENTITY_FEATURES)}
+_COL = ENTITY_COLUMN
 
 
 class ToyStep(NamedTuple):

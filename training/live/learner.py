@@ -36,7 +36,7 @@ import numpy as np
 import torch
 
 from game.actions import USE_POTION
-from game.spec import SELF_FEATURES
+from game.spec import SELF_COLUMN
 from levels.errors import UserError
 from levels.params import params_from_dict
 from npc.checkpoint import build_policy, save_checkpoint
@@ -47,9 +47,8 @@ from training.live.weights import SharedWeights, flatten, unflatten_into
 from training.ppo import ppo_update
 from training.rollout import Batch, Collector, EpisodeStats
 
-_SELF_NAMES = [name for name, _ in SELF_FEATURES]
-_HAS_POTION = _SELF_NAMES.index("has_potion")
-_HEAL = _SELF_NAMES.index("heal")
+_HAS_POTION = SELF_COLUMN["has_potion"]
+_HEAL = SELF_COLUMN["heal"]
 MAX_SNAPSHOTS = 20
 LEARNER_NICE = 5  # added to the learner's scheduling niceness
 #: Thread limits the parent sets in the child's environment before it starts (read at import
