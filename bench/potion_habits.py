@@ -2,7 +2,7 @@
 
 Run from anywhere::
 
-    .venv/bin/python bench/potion_habits.py --out runs/study-ids-e1000 [--seeds 5] [--json OUT|-]
+    .venv/bin/python bench/potion_habits.py --out runs/study-ids-e1000 [--seeds 5] [--archs A,B] [--json OUT|-]
 
 For every architecture and seed of an adaptation study (``python main.py study
 adaptation``), the hero policy plays the scripted NPC on the ``arena`` preset and on the
@@ -27,13 +27,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from game.actions import USE_POTION  # noqa: E402
 from game.spec import SELF_COLUMN  # noqa: E402
+from levels.errors import UserError  # noqa: E402
 from levels.files import atomic_write_text  # noqa: E402
 from levels.params import LevelParams, load_params  # noqa: E402
 from levels.shifts import apply_shift, load_shift  # noqa: E402
 from npc.checkpoint import load_checkpoint  # noqa: E402
 from npc.policy import ScriptedNPC  # noqa: E402
 from training.rollout import Collector  # noqa: E402
-from training.study import ARCHS, run_name, sim_factory_for  # noqa: E402
+from training.study import ARCHS, parse_names, run_name, sim_factory_for  # noqa: E402
 
 _HAS_POTION, _HEAL = SELF_COLUMN["has_potion"], SELF_COLUMN["heal"]
 
@@ -61,15 +62,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", required=True, help="the study directory (holds runs/<arch>-s<seed>/)")
     parser.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 per architecture (default 5)")
+    parser.add_argument("--archs", default=",".join(ARCHS),
+                        help=f"comma-separated architectures (default: {','.join(ARCHS)})")
     parser.add_argument("--worlds", type=int, default=64, help="evaluation worlds (default 64)")
     parser.add_argument("--turns", type=int, default=300, help="turns played in each (default 300)")
     parser.add_argument("--json", help="write the figures as JSON to this path (- for stdout)")
     args = parser.parse_args(argv)
+    try:
+        archs = parse_names(args.archs, "archs")
+    except UserError as err:
+        print(err, file=sys.stderr)
+        return 2
+    unknown = sorted(set(archs) - set(ARCHS))
+    if unknown:
+        print(f"--archs: unknown architecture {unknown[0]!r} (known: {', '.join(ARCHS)})", file=sys.stderr)
+        return 2
     torch.set_num_threads(1)
     base = load_params("arena")
     conditions = {"base": base, "potions_poison": apply_shift(base, load_shift("potions_poison"))}
     results: dict[str, dict[str, dict[str, list[float]]]] = {}
-    for arch in ARCHS:
+    for arch in archs:
         results[arch] = {}
         for name, params in conditions.items():
             rates, wins = [], []

@@ -35,26 +35,25 @@ from torch import nn
 
 from game.spec import (
     ENTITY_COLUMN,
-    ENTITY_DIM,
-    HELD_FEATURES,
     HELD_SLOTS,
     OCC_ALLY,
     OCC_ENEMY,
     OCC_SELF,
     PATCH,
-    SELF_COLUMN,
     SELF_DIM,
 )
 from npc.dense import GridPolicy, GridTrunk
-from npc.policy import KNOWN_CODES, entity_offsets, patch_cell_index
+from npc.policy import (
+    HELD_SLOT_COLUMNS,
+    KNOWN_CODES,
+    entity_offsets,
+    held_item_rows,
+    patch_cell_index,
+)
 
 _ITEM_FLAGS = ("is_melee", "is_ranged", "is_potion", "is_key")
 _HASHED = _ITEM_FLAGS + ("melee_min", "melee_max", "ranged_min", "ranged_max", "reach", "heal",
                          "potion_atk", "potion_def", "potion_turns")
-#: Per held slot (:data:`game.spec.HELD_FEATURES` order): the ``self`` column of its ``has_*`` flag.
-HELD_FLAG_COLUMNS = tuple(SELF_COLUMN[names[0]] for _, names in HELD_FEATURES)
-#: Per held slot: the ``self`` columns that describe the held item's attributes.
-HELD_SLOT_COLUMNS = tuple(tuple(SELF_COLUMN[name] for name in names[1:]) for _, names in HELD_FEATURES)
 #: All of them (hidden from the baseline).
 HELD_ATTRIBUTE_COLUMNS = tuple(column for columns in HELD_SLOT_COLUMNS for column in columns)
 # Occupant codes follow the tile codes; item ids follow the occupants.
@@ -71,21 +70,6 @@ def item_ids(entities: torch.Tensor, buckets: int) -> torch.Tensor:
     flags = torch.tensor([ENTITY_COLUMN[n] for n in _ITEM_FLAGS])
     is_item = entities.index_select(-1, flags).sum(-1) > 0
     return torch.where(is_item, h, torch.zeros_like(h))
-
-
-def held_item_rows(own: torch.Tensor) -> torch.Tensor:
-    """Each held slot as an entity-token row ``[N, HELD_SLOTS, ENTITY_DIM]`` (category flag + attributes).
-
-    The flag is the slot's ``has_*`` value and each attribute is copied from the ``self``
-    column of the same name, so :func:`item_ids` gives a held item the id it would have
-    on the floor (an empty slot is not an item: id 0).
-    """
-    rows = torch.zeros(*own.shape[:-1], HELD_SLOTS, ENTITY_DIM, dtype=own.dtype)
-    for slot, (category, names) in enumerate(HELD_FEATURES):
-        rows[..., slot, ENTITY_COLUMN[f"is_{category}"]] = own[..., HELD_FLAG_COLUMNS[slot]]
-        for name, column in zip(names[1:], HELD_SLOT_COLUMNS[slot], strict=True):
-            rows[..., slot, ENTITY_COLUMN[name]] = own[..., column]
-    return rows
 
 
 class IdBaseline(GridPolicy):

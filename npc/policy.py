@@ -28,11 +28,14 @@ from game.actions import WAIT
 from game.spec import (
     ENTITY_COLUMN,
     ENTITY_DIM,
+    HELD_FEATURES,
+    HELD_SLOTS,
     OCC_ITEM,
     OFF_MAP,
     PATCH,
     PATCH_RADIUS,
     POS_SCALE,
+    SELF_COLUMN,
 )
 
 #: Observation keys every network reads (``entity_kind`` is optional, for the baseline).
@@ -247,6 +250,28 @@ KNOWN_CODES = OFF_MAP + 1
 OCCUPANT_CODES = OCC_ITEM + 1
 #: Channels of :func:`patch_one_hot`: known one-hot, visible, explored, occupant one-hot.
 PATCH_ONE_HOT = KNOWN_CODES + 2 + OCCUPANT_CODES
+
+
+#: Per held slot (:data:`game.spec.HELD_FEATURES` order): the ``self`` column of its ``has_*`` flag.
+HELD_FLAG_COLUMNS = tuple(SELF_COLUMN[names[0]] for _, names in HELD_FEATURES)
+#: Per held slot: the ``self`` columns that describe the held item's attributes.
+HELD_SLOT_COLUMNS = tuple(tuple(SELF_COLUMN[name] for name in names[1:]) for _, names in HELD_FEATURES)
+
+
+def held_item_rows(own: torch.Tensor) -> torch.Tensor:
+    """Each held slot as an entity-token row ``[N, HELD_SLOTS, ENTITY_DIM]`` (category flag + attributes).
+
+    The flag is the slot's ``has_*`` value and each attribute is copied from the ``self``
+    column of the same name (the spec scales both alike), so a held item is described
+    exactly as the same item lying on the floor, minus its position; an empty slot is an
+    all-zero row.
+    """
+    rows = torch.zeros(*own.shape[:-1], HELD_SLOTS, ENTITY_DIM, dtype=own.dtype)
+    for slot, (category, names) in enumerate(HELD_FEATURES):
+        rows[..., slot, ENTITY_COLUMN[f"is_{category}"]] = own[..., HELD_FLAG_COLUMNS[slot]]
+        for name, column in zip(names[1:], HELD_SLOT_COLUMNS[slot], strict=True):
+            rows[..., slot, ENTITY_COLUMN[name]] = own[..., column]
+    return rows
 
 
 def entity_offsets(entities: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -9,6 +9,12 @@ Tokens (all width ``d``):
   (never an id) summed with a learned embedding of its relative cell ``(dy, dx)``;
   padded entities are masked out of attention, and columns past the last present
   entity of the batch are not computed at all;
+* with ``held_tokens``, up to three **held-item** tokens: the equipped melee and
+  ranged weapons and the carried potion, described by the same attribute columns and
+  the same embedding as an item lying on the floor (:func:`npc.policy.held_item_rows`),
+  plus a learned embedding of the slot instead of a position; empty slots are masked
+  out. Without them a held item reaches the network only through the ``self`` vector,
+  whose embedding shares nothing with the floor item's (see ``docs/adaptation.md``);
 * ``patch_grid**2`` **patch** tokens: every patch cell is embedded (sum of learned
   embeddings of its remembered tile, visibility, exploration and occupant), then
   average-pooled to a ``patch_grid x patch_grid`` summary with a position embedding.
@@ -28,14 +34,16 @@ import torch
 import torch.nn.functional as F  # noqa: N812 (the torch convention)
 from torch import nn
 
-from game.spec import MAX_ENTITIES, PATCH_RADIUS, SELF_DIM
+from game.spec import HELD_SLOTS, MAX_ENTITIES, PATCH_RADIUS, SELF_DIM
 from npc.policy import (
     ATTRIBUTE_COLUMNS,
+    HELD_FLAG_COLUMNS,
     KNOWN_CODES,
     OCCUPANT_CODES,
     PATCH_ONE_HOT,
     PolicyNet,
     entity_offsets,
+    held_item_rows,
     patch_one_hot,
 )
 
@@ -81,21 +89,27 @@ class EntityTransformer(PolicyNet):
     arch = "transformer"
 
     def __init__(self, num_actions: int, d: int = 64, layers: int = 2, heads: int = 4,
-                 mlp_ratio: int = 2, patch_grid: int = 2, cell_dim: int = 16, local: int = 2) -> None:
+                 mlp_ratio: int = 2, patch_grid: int = 2, cell_dim: int = 16, local: int = 2,
+                 held_tokens: bool = False) -> None:
         super().__init__(num_actions, {"d": d, "layers": layers, "heads": heads, "mlp_ratio": mlp_ratio,
-                                       "patch_grid": patch_grid, "cell_dim": cell_dim, "local": local})
+                                       "patch_grid": patch_grid, "cell_dim": cell_dim, "local": local,
+                                       "held_tokens": held_tokens})
         if d % heads:
             raise ValueError(f"d={d} must be a multiple of heads={heads}")
         if not 0 <= local <= PATCH_RADIUS:
             raise ValueError(f"local={local} must lie in [0, {PATCH_RADIUS}]")
         self.patch_grid = patch_grid
         self.local = local
+        self.held_tokens = held_tokens
         self.self_embed = nn.Linear(SELF_DIM, d)
         self.mask_embed = nn.Linear(num_actions, d, bias=False)
         self.attr_embed = nn.Linear(len(ATTRIBUTE_COLUMNS), d)
         side = 2 * MAX_OFFSET + 1
         self.pos_embed = nn.Embedding(side * side, d)
         self.register_buffer("attr_columns", torch.tensor(ATTRIBUTE_COLUMNS), persistent=False)
+        if held_tokens:
+            self.held_slot = nn.Parameter(torch.zeros(HELD_SLOTS, d))
+            self.register_buffer("held_flags", torch.tensor(HELD_FLAG_COLUMNS), persistent=False)
         self.cell_known = nn.Embedding(KNOWN_CODES, cell_dim)
         self.cell_occupant = nn.Embedding(OCCUPANT_CODES, cell_dim)
         self.cell_flags = nn.Linear(2, cell_dim, bias=False)
@@ -126,8 +140,8 @@ class EntityTransformer(PolicyNet):
 
     @property
     def num_tokens(self) -> int:
-        """Longest sequence: self + K entities + patch tokens."""
-        return 1 + MAX_ENTITIES + self.patch_grid * self.patch_grid
+        """Longest sequence: self + K entities (+ held items) + patch tokens."""
+        return 1 + MAX_ENTITIES + (HELD_SLOTS if self.held_tokens else 0) + self.patch_grid * self.patch_grid
 
     def cell_table(self) -> torch.Tensor:
         """The per-cell embedding as one matrix ``[PATCH_ONE_HOT, cell_dim]`` over one-hot channels.
@@ -149,7 +163,9 @@ class EntityTransformer(PolicyNet):
         ``_window`` ``[N, w*w, C]``: one-hot channels of the local window; ``_pooled``
         ``[N, g*g, C]``: the patch's channels average-pooled to the patch grid;
         ``_attrs`` ``[N, K, attributes]`` and ``_cell`` ``[N, K]``: each entity's
-        attribute columns and relative-cell index.
+        attribute columns and relative-cell index; with ``held_tokens``, ``_held``
+        ``[N, HELD_SLOTS, attributes]`` and ``_held_present`` ``[N, HELD_SLOTS]``: each
+        held item's attribute columns and whether the slot holds one.
         """
         if "_window" in obs:
             return dict(obs)
@@ -183,6 +199,10 @@ class EntityTransformer(PolicyNet):
             out["_cell"] = ((dy.clamp(-MAX_OFFSET, MAX_OFFSET) + MAX_OFFSET) * side
                             + dx.clamp(-MAX_OFFSET, MAX_OFFSET) + MAX_OFFSET)
             out["_attrs"] = entities.index_select(-1, self.attr_columns)
+            if self.held_tokens:
+                own = obs["self"].float()
+                out["_held"] = held_item_rows(own).index_select(-1, self.attr_columns)
+                out["_held_present"] = own.index_select(-1, self.held_flags) > 0.5
         return out
 
     def _tokens(self, obs: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -202,6 +222,9 @@ class EntityTransformer(PolicyNet):
               + self.local_embed((obs["_window"] @ table).transpose(1, 2).flatten(1)))  # channel-major, as trained
         tokens = [me.unsqueeze(1), self.attr_embed(obs["_attrs"][:, :keep]) + self.pos_embed(obs["_cell"][:, :keep])]
         keys = [torch.ones(N, 1, dtype=torch.bool), present]
+        if self.held_tokens:
+            tokens.append(self.attr_embed(obs["_held"]) + self.held_slot)
+            keys.append(obs["_held_present"])
         if self.patch_grid > 0:
             pooled = obs["_pooled"]
             tokens.append(self.patch_proj(pooled @ table) + self.patch_pos)
@@ -209,7 +232,7 @@ class EntityTransformer(PolicyNet):
         return torch.cat(tokens, dim=1), torch.cat(keys, dim=1)[:, None, None, :], present
 
     def encode(self, obs: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Token outputs ``[N, T, d]`` (self, entities, patch) and the entity mask ``[N, K']``."""
+        """Token outputs ``[N, T, d]`` (self, entities, held items, patch) and the entity mask ``[N, K']``."""
         x, attend, present = self._tokens(obs)
         for block in self.blocks:
             x = block(x, attend)

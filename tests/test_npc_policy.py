@@ -243,3 +243,74 @@ def test_transformer_fast_paths_match_the_direct_computation(layers: int, patch_
         assert set(obs) < set(prepared)
         again_logits, again_values = net(prepared)
         assert torch.equal(again_logits, logits) and torch.equal(again_values, values)
+
+
+def _pick_up(category: str, stats: dict[str, int]) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+    """The hero's observations with an item beside it on the floor, then after stepping onto it."""
+    from game.actions import MOVE_FIRST
+    from game.batch import BatchedSim
+    from game.scenario import item, make_level, spawn
+
+    rows = ["#######", "#.....#", "#.....#", "#######"]
+    level = make_level(rows, [spawn("hero", 1, 1), spawn("monsters", 2, 5)], [(0, 1, 2, item(category, **stats))])
+    sim = BatchedSim(level.params, 1, 0, levels=[level], threads=1)
+    before = {k: v.copy() for k, v in sim.reset().items()}  # the simulator reuses its buffers
+    east = np.zeros((1, 2), dtype=np.int64)
+    east[0, 0] = MOVE_FIRST + 2  # DIRECTIONS order: n, ne, e, ...
+    after, *_ = sim.step(east)
+
+    def hero(obs: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
+        return {k: torch.as_tensor(np.asarray(v)[0, :1]) for k, v in obs.items()}
+
+    return hero(before), hero(after)
+
+
+@pytest.mark.parametrize(("category", "stats", "slot"), [
+    ("potion", {"heal": -6, "buff_atk": 2, "buff_def": -1, "buff_turns": 3}, 2),
+    ("melee", {"damage_min": 2, "damage_max": 7}, 0),
+    ("ranged", {"damage_min": 1, "damage_max": 4, "range": 5}, 1),
+])
+def test_a_held_item_token_describes_the_item_as_it_lay_on_the_floor(
+        category: str, stats: dict[str, int], slot: int) -> None:
+    """With ``held_tokens`` the item the hero picked up keeps the attributes of its floor token."""
+    from game.spec import ENTITY_COLUMN
+
+    net = EntityTransformer(CORE_ACTIONS, d=32, heads=2, held_tokens=True)
+    before, after = _pick_up(category, stats)
+    floor_rows = before["entities"][0][before["entity_mask"][0].bool()]
+    flag = ENTITY_COLUMN[f"is_{category}"]
+    floor_item = floor_rows[floor_rows[:, flag] > 0.5]
+    assert len(floor_item) == 1, "the item lies beside the hero"
+    floor_attrs = floor_item.index_select(-1, net.attr_columns)[0]
+    held = net.prepare(after)
+    assert not (after["entities"][0, :, flag] > 0.5).any(), "picked up: no longer on the floor"
+    assert held["_held_present"][0].tolist() == [i == slot for i in range(3)]
+    assert torch.equal(held["_held"][0, slot], floor_attrs)
+    assert torch.count_nonzero(held["_held"][0, [i for i in range(3) if i != slot]]) == 0
+
+
+def test_held_tokens_change_nothing_while_the_hands_are_empty_and_something_when_not() -> None:
+    """Empty slots are masked out: the same weights give the plain transformer's outputs."""
+    torch.manual_seed(5)
+    plain = EntityTransformer(CORE_ACTIONS, d=32, heads=2, layers=2, patch_grid=1)
+    held = EntityTransformer(CORE_ACTIONS, d=32, heads=2, layers=2, patch_grid=1, held_tokens=True)
+    for param in plain.parameters():
+        torch.nn.init.normal_(param, std=0.3)
+    missing, unexpected = held.load_state_dict(plain.state_dict(), strict=False)
+    assert missing == ["held_slot"] and not unexpected
+    torch.nn.init.normal_(held.held_slot, std=0.3)
+    assert held.num_tokens == plain.num_tokens + 3
+    obs = random_obs(6, seed=9)
+    from npc.policy import HELD_FLAG_COLUMNS
+    obs["self"][:, list(HELD_FLAG_COLUMNS)] = 0.0
+    with torch.no_grad():
+        assert torch.allclose(held(obs)[0], plain(obs)[0], atol=1e-5)
+        assert torch.allclose(held(obs)[1], plain(obs)[1], atol=1e-5)
+        holding = {k: v.clone() for k, v in obs.items()}
+        holding["self"][:, HELD_FLAG_COLUMNS[2]] = 1.0  # a potion in hand, described by its columns
+        plain_logits = plain(holding)[0]
+        assert not torch.allclose(held(holding)[0], plain_logits, atol=1e-3)
+        # Checkpoints carry the option, so a saved net comes back with its held tokens.
+        rebuilt = build_policy("transformer", CORE_ACTIONS, dict(held.config))
+        rebuilt.load_state_dict(held.state_dict())
+        assert torch.equal(rebuilt(holding)[0], held(holding)[0])

@@ -51,9 +51,9 @@ from levels.errors import UserError
 from levels.files import atomic_write_bytes, atomic_write_text
 from levels.params import LevelParams
 from levels.shifts import BASE, Shift, apply_shift, load_shift, shift_names
-from npc.baseline import HELD_FLAG_COLUMNS, HELD_SLOT_COLUMNS, held_item_rows, item_ids
+from npc.baseline import item_ids
 from npc.checkpoint import ARCHITECTURES, load_checkpoint
-from npc.policy import ATTRIBUTE_COLUMNS, ScriptedNPC
+from npc.policy import ATTRIBUTE_COLUMNS, HELD_FLAG_COLUMNS, HELD_SLOT_COLUMNS, ScriptedNPC, held_item_rows
 from training.cli import EXIT_INTERRUPTED, TrainRun
 from training.config import TrainConfig, config_from_dict, config_to_dict, load_config
 from training.curriculum import base_params
