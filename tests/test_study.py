@@ -19,7 +19,6 @@ from training.config import config_from_dict
 from training.study import (
     ITEM_BUCKETS,
     KindIdSim,
-    _sim_supports_entity_kind,
     claim,
     goal_check,
     kind_code_scale,
@@ -173,7 +172,6 @@ def test_goal_check_compares_with_half_the_baseline_and_with_dense() -> None:
     assert goal_check(summary, drop, ["x"])["relative_half_of_baseline_drop"] is False
 
 
-@pytest.mark.skipif(not _sim_supports_entity_kind(), reason="the simulator has no entity_kind observation yet")
 @pytest.mark.parametrize("kinds", [10, 12, 20])
 def test_kind_codes_give_every_kind_its_own_bucket(kinds: int) -> None:
     from game.batch import BatchedSim
@@ -202,7 +200,6 @@ def test_kind_codes_give_every_kind_its_own_bucket(kinds: int) -> None:
     assert kind_code_scale(kinds) == coded.scale
 
 
-@pytest.mark.skipif(not _sim_supports_entity_kind(), reason="the simulator has no entity_kind observation yet")
 def test_kind_id_sim_shows_the_learner_kind_ids_and_the_opponent_the_truth() -> None:
     from game.batch import BatchedSim
     from npc.scripted import random_legal_actions
@@ -229,7 +226,6 @@ def test_kind_id_sim_shows_the_learner_kind_ids_and_the_opponent_the_truth() -> 
     assert len({next(iter(b)) for b in seen.values()}) == len(seen)  # different kinds, different codes
 
 
-@pytest.mark.skipif(not _sim_supports_entity_kind(), reason="the simulator has no entity_kind observation yet")
 def test_kind_id_sim_codes_what_the_learner_holds_by_kind() -> None:
     from game.batch import BatchedSim
     from game.spec import HELD_FEATURES, SELF_FEATURES
@@ -397,7 +393,6 @@ def test_recovery_needs_a_finished_study(tmp_path: Path, capsys: pytest.CaptureF
     assert "study.json" in err and "\n" not in err
 
 
-@pytest.mark.skipif(not _sim_supports_entity_kind(), reason="the simulator has no entity_kind observation yet")
 def test_kind_id_sim_names_the_code_of_a_kind() -> None:
     from game.batch import BatchedSim
     from game.spec import ENTITY_DIM, SELF_DIM, SELF_FEATURES

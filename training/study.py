@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import copy
 import dataclasses
-import inspect
 import io
 import json
 import os
@@ -235,12 +234,6 @@ def resolve_settings(args: argparse.Namespace) -> StudySettings:
 # ----------------------------------------------------------------------------- simulators
 
 
-def _sim_supports_entity_kind() -> bool:
-    from game.batch import BatchedSim
-
-    return "entity_kind" in inspect.signature(BatchedSim.__init__).parameters
-
-
 _ITEM_FLAG = ENTITY_COLUMN["is_melee"]
 _CODE_COLUMN = ENTITY_COLUMN["heal"]
 # Per held slot: the self column that carries the kind code (the first of the item's attributes).
@@ -343,22 +336,14 @@ class KindIdSim:
         return self.code(obs), reward, terminated, truncated, info
 
 
-def id_mode() -> str:
-    """How the id baseline sees items in this checkout: ``kind-code`` (:class:`KindIdSim`) or ``hash``."""
-    return "kind-code" if _sim_supports_entity_kind() else "hash"
-
-
-ID_MODE_TEXT = {
-    "kind-code": "kind ids: the simulator's entity_kind, written into the item attribute columns the baseline "
-                 "hashes (training.study.KindIdSim; training.rollout does not pass entity_kind itself)",
-    "hash": "attribute hash (the simulator has no entity_kind observation; npc/baseline.py's fallback)",
-}
+#: How the id baseline sees items, as recorded with each of its evaluations.
+ID_SOURCE = ("kind ids: the simulator's entity_kind, written into the item attribute columns the baseline "
+             "hashes (training.study.KindIdSim; training.rollout does not pass entity_kind itself)")
 
 
 def sim_factory_for(arch: str, pool_size: int, faction: str = "hero") -> SimFactory:
-    """The simulator factory of ``arch``'s runs; the id baseline's sees items by kind id when it can."""
-    mode = id_mode() if arch == "baseline" else "hash"
-    if mode == "hash":
+    """The simulator factory of ``arch``'s runs; the id baseline's sees items by kind id (:class:`KindIdSim`)."""
+    if arch != "baseline":
         return lambda params, num_worlds, seed: default_sim_factory(params, num_worlds, seed, pool_size)
     from game.batch import BatchedSim
 
@@ -441,14 +426,6 @@ class Study:
         for shift in settings.shifts:
             self.conditions[shift.name] = apply_shift(self.base, shift)
         self.log: Callable[[str], None] = console.print
-        self._id_source: str | None = None
-
-    @property
-    def id_source(self) -> str:
-        """How the id baseline sees items in this checkout (see :func:`id_mode`)."""
-        if self._id_source is None:
-            self._id_source = ID_MODE_TEXT[id_mode()]
-        return self._id_source
 
     def check_directory(self) -> None:
         """Refuse a directory that holds a study with other settings; record ours."""
@@ -520,7 +497,7 @@ class Study:
         minutes = run.minutes()
         record = {"arch": arch, "seed": seed, "steps": run.trainer.steps, "minutes": minutes}
         if arch == "baseline":
-            record["item_ids"] = self.id_source
+            record["item_ids"] = ID_SOURCE
         write_json(done, record)
         return minutes
 
@@ -541,7 +518,7 @@ class Study:
         out = {"arch": arch, "seed": seed, "condition": condition, "eval_seed": 1000 + seed,
                "seconds": time.perf_counter() - clock, **result.to_dict()}
         if arch == "baseline":
-            out["item_ids"] = self.id_source
+            out["item_ids"] = ID_SOURCE
         write_json(path, out)
         return out
 
