@@ -176,7 +176,7 @@ def test_goal_check_compares_with_half_the_baseline_and_with_dense() -> None:
 def test_kind_codes_give_every_kind_its_own_bucket(kinds: int) -> None:
     from game.batch import BatchedSim
     from game.spec import ENTITY_DIM, SELF_DIM, SELF_FEATURES
-    from npc.baseline import held_item_rows
+    from npc.policy import held_item_rows
 
     sim = BatchedSim("arena", 1, seed=0, pool_size=1, entity_kind=True, threads=1)
     coded = KindIdSim(sim, "hero", kinds)
@@ -229,7 +229,8 @@ def test_kind_id_sim_shows_the_learner_kind_ids_and_the_opponent_the_truth() -> 
 def test_kind_id_sim_codes_what_the_learner_holds_by_kind() -> None:
     from game.batch import BatchedSim
     from game.spec import HELD_FEATURES, SELF_FEATURES
-    from npc.baseline import HELD_ATTRIBUTE_COLUMNS, held_item_rows
+    from npc.baseline import HELD_ATTRIBUTE_COLUMNS
+    from npc.policy import held_item_rows
     from npc.scripted import random_legal_actions
 
     sim = BatchedSim("arena", 16, seed=7, pool_size=8, entity_kind=True, threads=1)

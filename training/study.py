@@ -248,7 +248,7 @@ def kind_code_scale(kinds: int) -> float:
     """A code value per kind id that makes :func:`npc.baseline.item_ids` distinct for ids ``1..kinds``.
 
     Distinct both for floor items (:meth:`KindIdSim.code`'s token code) and within each
-    held slot (its ``self`` code, hashed through :func:`npc.baseline.held_item_rows`).
+    held slot (its ``self`` code, hashed through :func:`npc.policy.held_item_rows`).
     """
     codes = torch.arange(1, kinds + 1, dtype=torch.float32)
     for multiple in range(1, 64):
