@@ -34,7 +34,7 @@ from levels.shifts import apply_shift, load_shift  # noqa: E402
 from npc.checkpoint import load_checkpoint  # noqa: E402
 from npc.policy import ScriptedNPC  # noqa: E402
 from training.rollout import Collector  # noqa: E402
-from training.study import ARCHS, parse_names, run_name, sim_factory_for  # noqa: E402
+from training.study import ARCHS, parse_study_archs, run_name, sim_factory_for  # noqa: E402
 
 _HAS_POTION, _HEAL = SELF_COLUMN["has_potion"], SELF_COLUMN["heal"]
 
@@ -69,13 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="write the figures as JSON to this path (- for stdout)")
     args = parser.parse_args(argv)
     try:
-        archs = parse_names(args.archs, "archs")
+        archs = parse_study_archs(args.archs)
     except UserError as err:
         print(err, file=sys.stderr)
-        return 2
-    unknown = sorted(set(archs) - set(ARCHS))
-    if unknown:
-        print(f"--archs: unknown architecture {unknown[0]!r} (known: {', '.join(ARCHS)})", file=sys.stderr)
         return 2
     torch.set_num_threads(1)
     base = load_params("arena")

@@ -46,14 +46,13 @@ from levels.shifts import BASE, apply_shift, load_shift
 from npc.checkpoint import load_checkpoint
 from training.curriculum import base_params
 from training.study import (
-    ARCHS,
     WAIT_SECONDS,
     RecoveryPoint,
     add_trained_runs_arguments,
     claim,
     goal_check,
     load_study,
-    parse_names,
+    parse_study_archs,
     read_json,
     release,
     retrain_on_shift,
@@ -203,9 +202,6 @@ class RegretStudy:
                  every: int, console: Console) -> None:
         meta, self.cfg, self.shifts = load_study(out, shifts_option)
         self.episodes = int(meta["key"]["episodes"])
-        for arch in archs:
-            if arch not in ARCHS:
-                raise UserError(f"--archs: unknown architecture {arch!r} (choose from {', '.join(ARCHS)})")
         self.out, self.archs, self.steps, self.every, self.console = out, list(archs), steps, every, console
         self.seeds = [self.cfg.seed + i for i in range(seeds)]
         base = base_params(self.cfg.params)
@@ -287,7 +283,7 @@ def run_regret(args: argparse.Namespace) -> int:
             raise UserError(f"--{name} must be positive, got {value}")
     out = Path(args.out)
     console = Console(soft_wrap=True)
-    archs = parse_names(args.archs, "archs")
+    archs = parse_study_archs(args.archs)
     study = RegretStudy(out, archs, args.shifts, args.seeds, args.steps, every, console)
     torch.set_num_threads(study.cfg.threads)
     command = shlex.join(["python", "main.py", "study", "regret", "--out", str(out), "--seeds", str(args.seeds),

@@ -206,6 +206,15 @@ def parse_names(text: str, what: str) -> list[str]:
     return names
 
 
+def parse_study_archs(text: str) -> list[str]:
+    """The architectures a comma-separated ``--archs`` names, each one of the study's (:data:`ARCHS`)."""
+    archs = parse_names(text, "archs")
+    for arch in archs:
+        if arch not in ARCHS:
+            raise UserError(f"--archs: unknown architecture {arch!r} (choose from {', '.join(ARCHS)})")
+    return archs
+
+
 def resolve_settings(args: argparse.Namespace) -> StudySettings:
     """Check the command line and build the study's settings."""
     if args.seeds <= 0:
