@@ -9,10 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from game.actions import CORE_ACTIONS, WAIT
-from game.spec import ENTITY_DIM, MAX_ENTITIES, PATCH, SELF_DIM
+from game.spec import ENTITY_COLUMN, ENTITY_DIM, MAX_ENTITIES, PATCH, SELF_DIM
 from npc.checkpoint import ARCHITECTURES, build_policy
 from npc.nav_transformer import NAV_ACTIONS, NavTransformer
 from npc.policy import (
+    HELD_FLAG_COLUMNS,
     RandomPolicy,
     ScriptedNPC,
     legal_mask,
@@ -273,8 +274,6 @@ def _pick_up(category: str, stats: dict[str, int]) -> tuple[dict[str, torch.Tens
 def test_a_held_item_token_describes_the_item_as_it_lay_on_the_floor(
         category: str, stats: dict[str, int], slot: int) -> None:
     """With ``held_tokens`` the item the hero picked up keeps the attributes of its floor token."""
-    from game.spec import ENTITY_COLUMN
-
     net = EntityTransformer(CORE_ACTIONS, d=32, heads=2, held_tokens=True)
     before, after = _pick_up(category, stats)
     floor_rows = before["entities"][0][before["entity_mask"][0].bool()]
@@ -301,7 +300,6 @@ def test_held_tokens_change_nothing_while_the_hands_are_empty_and_something_when
     torch.nn.init.normal_(held.held_slot, std=0.3)
     assert held.num_tokens == plain.num_tokens + 3
     obs = random_obs(6, seed=9)
-    from npc.policy import HELD_FLAG_COLUMNS
     obs["self"][:, list(HELD_FLAG_COLUMNS)] = 0.0
     with torch.no_grad():
         assert torch.allclose(held(obs)[0], plain(obs)[0], atol=1e-5)

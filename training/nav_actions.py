@@ -45,8 +45,7 @@ from search.hebbian import HebbianParams
 from search.moves import DIRECTIONS, STAIRS
 from search.moves import WAIT as NAV_WAIT
 
-_COLUMN = ENTITY_COLUMN
-_ENEMY, _DY, _DX = _COLUMN["enemy"], _COLUMN["dy"], _COLUMN["dx"]
+_ENEMY, _DY, _DX = ENTITY_COLUMN["enemy"], ENTITY_COLUMN["dy"], ENTITY_COLUMN["dx"]
 _ORTHOGONAL = (0, 2, 4, 6)  # N, E, S, W: the order in which interact picks a door
 _CODES = PatchCodes(radius=PATCH_RADIUS, off_map=OFF_MAP)
 

@@ -911,7 +911,7 @@ def run_recovery(args: argparse.Namespace) -> int:
     if not 0 <= args.margin < 1:
         raise UserError(f"--margin must lie in [0, 1), got {args.margin}")
     meta, cfg, shifts = load_study(out, args.shifts)
-    archs = parse_names(args.archs, "archs")
+    archs = parse_study_archs(args.archs)
     seeds = [cfg.seed + i for i in range(args.seeds)]
     base = base_params(cfg.params)
     conditions = {name: apply_shift(base, load_shift(name)) for name in shifts}

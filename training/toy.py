@@ -29,8 +29,6 @@ from game.spec import (
 )
 from levels.tiles import Tile
 
-_COL = ENTITY_COLUMN
-
 
 class ToyStep(NamedTuple):
     """Same fields as :class:`game.batch.StepResult`."""
@@ -141,11 +139,11 @@ class FetchTask:
         dx = self.goal[:, 1] - self.pos[:, 1]
         patch[np.arange(B), R + dy, R + dx, 3] = OCC_ITEM
         entities = np.zeros((B, MAX_ENTITIES, ENTITY_DIM), np.float32)
-        entities[:, 0, _COL["is_potion"]] = 1.0
-        entities[:, 0, _COL["heal"]] = 0.25
-        entities[:, 0, _COL["dy"]] = dy / POS_SCALE
-        entities[:, 0, _COL["dx"]] = dx / POS_SCALE
-        entities[:, 0, _COL["dist"]] = np.maximum(abs(dy), abs(dx)) / POS_SCALE
+        entities[:, 0, ENTITY_COLUMN["is_potion"]] = 1.0
+        entities[:, 0, ENTITY_COLUMN["heal"]] = 0.25
+        entities[:, 0, ENTITY_COLUMN["dy"]] = dy / POS_SCALE
+        entities[:, 0, ENTITY_COLUMN["dx"]] = dx / POS_SCALE
+        entities[:, 0, ENTITY_COLUMN["dist"]] = np.maximum(abs(dy), abs(dx)) / POS_SCALE
         entity_mask = np.zeros((B, MAX_ENTITIES), np.int8)
         entity_mask[:, 0] = 1
         self_vec = np.zeros((B, SELF_DIM), np.float32)
