@@ -213,6 +213,7 @@ class SpawnGroup:
 
 
 @dataclass(frozen=True)
+    name: str = param("", "What the game calls these agents (e.g. \"ghoul\"); empty: the faction's name.")
 class ItemKind:
     """An item kind: a category and a distribution for each attribute.
 

@@ -63,6 +63,7 @@ def make_app(tmp_path: Path, **options) -> App:
     """An off-screen app on the scenario level, drawing frames without text."""
     level = scenario_level()
     options.setdefault("checkpoint", "scripted")  # the tests pin the scripted NPC's moves
+    options.setdefault("turn_degrees", 45)  # face() reaches diagonals too
     app = App(GameOptions(level.params, 0, level=level, data_dir=tmp_path, **options),
               surface=pygame.Surface(SIZE))
     app.text = False
@@ -200,6 +201,7 @@ def test_save_load_continues_identically(tmp_path: Path) -> None:
     assert (app.session.turn, state_checksum(app.session.sim)) == after
     # The recording of the loaded run covers the turns before the save too and replays exactly.
     app.handle_key(pygame.K_ESCAPE)
+    app.handle_key(pygame.K_y)  # confirm
     recordings = sorted((tmp_path / "recordings").glob("*.json"), key=lambda p: p.stat().st_mtime)
     *_, sim = replay(Recording.load(recordings[-1]))
     assert state_checksum(sim) == after[1]
@@ -209,6 +211,8 @@ def test_quit_saves_and_continue_loads(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     app.handle_key(pygame.K_w)
     app.handle_key(pygame.K_ESCAPE)
+    assert app.running and app.confirm_quit  # Esc asks first
+    app.handle_key(pygame.K_y)
     assert not app.running
     assert list((tmp_path / "recordings").glob("*.json"))
     again = make_app(tmp_path, load=True)

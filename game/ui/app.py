@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import time
-from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,13 +35,20 @@ from game.actions import (
     action_name,
 )
 from game.batch import BatchedSim
-from game.state import ALIVE, EQ_POTION, EQ_RANGED, FACTION, FLOOR, PRESENT, WAIT_LEFT, X, Y
+from game.state import ALIVE, EQ_POTION, EQ_RANGED, FACTION, FLOOR, PRESENT, RULE_LAVA_DAMAGE, WAIT_LEFT, X, Y
 from game.ui import controls
 from game.ui.animation import Pose, Tween
+from game.ui.combat import death_cause, turn_hits
 from game.ui.controls import Command, Context
+from game.ui.effects import HitEffects
+from game.ui.endscreen import end_lines, end_prompt
+from game.ui.examine import Examine
 from game.ui.live_panel import LivePanel, LiveRetraining
+from game.ui.messages import MessageLog
+from game.ui.names import agent_kinds, numbered_names
 from game.ui.panel import Panel, PanelResult
 from game.ui.recording import Recording, new_sim, replay_sim
+from game.ui.render.notebox import draw_note_box
 from game.ui.saves import LoadedGame, load_game, peek_state, save_game
 from game.ui.view import ViewMode, ViewState
 from game.ui.viewstate import (
@@ -53,6 +59,7 @@ from game.ui.viewstate import (
     build_view,
     direction_angle,
     hex_rgb,
+    kind_name,
     turn_messages,
     visible_cells,
 )
@@ -65,11 +72,13 @@ from levels.tiles import WALKABLE, Tile
 
 DEFAULT_SIZE = (960, 600)
 FPS = 60
-HUD_MESSAGES = 6
+HUD_MESSAGES = 40  # log entries handed to the HUD (it shows the newest that fit)
+LOG_PAGE = 5  # entries one PgUp/PgDn scrolls
 #: Spectator speeds in turns per second (SPEEDS[DEFAULT_SPEED] at start).
 SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 DEFAULT_SPEED = 3
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[2] / "npc" / "checkpoints" / "default.safetensors"
+NOTE_SECONDS = 8.0  # how long the HUD shows the "NPCs updated" badge
 SAVE_NAME = "save.mcsave"
 VIEW_ORDER = (ViewMode.FIRST_PERSON, ViewMode.TOP_DOWN, ViewMode.ISOMETRIC)
 
@@ -204,14 +213,26 @@ def load_controller(checkpoint: Path | str | None) -> tuple[NpcController, str]:
 
 
 def open_direction(sim: BatchedSim, slot: int) -> int:
-    """A direction index to face at the start: the first of E, S, W, N that is walkable."""
+OPEN_LOOK = 6  # cells ahead open_direction counts
+
+
+    """A direction to face on arrival: the one of E, S, W, N with the longest walkable run ahead.
+
+    Ties keep that order (east first); a dead end faces east.
+    """
     ag = sim.world.ag[0, slot]
     tiles = sim.world.tiles[0, ag[FLOOR]]
     for d in (2, 4, 6, 0):
-        y, x = ag[Y] + DIRECTIONS[d][0], ag[X] + DIRECTIONS[d][1]
-        if 0 <= y < tiles.shape[0] and 0 <= x < tiles.shape[1] and WALKABLE[tiles[y, x]]:
-            return d
-    return 2
+    best, best_run = 2, 0
+        run = 0
+        for k in range(1, OPEN_LOOK + 1):
+            y, x = ag[Y] + k * DIRECTIONS[d][0], ag[X] + k * DIRECTIONS[d][1]
+            if not (0 <= y < tiles.shape[0] and 0 <= x < tiles.shape[1]) or not WALKABLE[tiles[y, x]]:
+                break
+            run += 1
+        if run > best_run:
+            best, best_run = d, run
+    return best
 
 
 def blocked_reason(sim: BatchedSim, slot: int, direction: int) -> str:
@@ -259,9 +280,14 @@ class Session:
     viewer: int
     colours: tuple[tuple[int, int, int], ...]
     facing: dict[int, int] = field(default_factory=dict)
-    log: deque[str] = field(default_factory=lambda: deque(maxlen=200))
+    log: MessageLog = field(default_factory=MessageLog)
     labels: dict[int, str] = field(default_factory=dict)
     tween: Tween = field(default_factory=Tween)
+    names: tuple[str, ...] = ()  # display names by slot ("Ghoul 2"), from game.ui.names
+    effects: HitEffects = field(default_factory=HitEffects)
+    death: str = ""  # the player's cause of death ("Slain by Ghoul 2 (long sword)")
+    #: Extra end-screen lines after the outcome (e.g. who won and why); see game.ui.endscreen.
+    end_notes: list[str] = field(default_factory=list)
     outcome: str = ""
     deepest: int = 0  # the deepest floor the followed agent reached (0 = top)
     run_id: str = ""
@@ -312,10 +338,17 @@ class Session:
             self.labels[slot] = action_name(int(action))
         after = Snapshot.take(world)
         visible = visible_cells(world, self.sim.config, self.viewer) | visible_before
-        lines = turn_messages(self.sim.params, before, after, self.viewer, tuple(self.sim.agent_names),
-                              visible, second_person=self.viewer == self.player)
+        hits = turn_hits(before.ag, before.it, after.ag, after.tiles, actions, self.weapon_name)
+        lines = turn_messages(self.sim.params, before, after, self.viewer, self.names,
+                              visible, second_person=self.viewer == self.player, hits=tuple(hits))
         self.log.extend(lines)
         self._animate(before, now)
+        self.effects.add(hits, now, after.ag, self.viewer)
+        for hit in hits:
+            if hit.victim == self.player and hit.died:
+                self.death = death_cause(hit, self.names, self.player)
+        if self.player >= 0 and before.ag[self.player, FLOOR] != after.ag[self.player, FLOOR]:
+            self.facing[self.player] = open_direction(self.sim, self.player)  # never face a wall on arrival
         self.deepest = max(self.deepest, int(world.ag[0, self.viewer, FLOOR]))
         self._check_end()
         if self.player < 0 and not self.alive(self.viewer) and not self.finished:
@@ -323,6 +356,10 @@ class Session:
         return lines
 
     def _animate(self, before: Snapshot, now: float) -> None:
+    def weapon_name(self, item: int) -> str:
+        """The loot kind name of item slot ``item`` (``"long sword"``)."""
+        return kind_name(self.sim.params, self.sim.world.it[0, item])
+
         targets = self.targets()
         if before.ag[self.viewer, FLOOR] != self.sim.world.ag[0, self.viewer, FLOOR]:
             self.tween.snap(targets, now)
@@ -361,19 +398,32 @@ class Session:
         self.tween.snap(self.targets(), self.tween.start_time)
 
     def view(self, now: float, omniscient: bool, title: str,
-             paths: tuple[tuple[tuple[int, int], ...], ...] = (), tags: dict[int, str] | None = None) -> ViewState:
-        """The frame's :class:`ViewState`; ``tags`` (e.g. the weight version driving each NPC) join the labels."""
+             paths: tuple[tuple[tuple[int, int], ...], ...] = (), tags: dict[int, str] | None = None,
+             status: tuple[str, ...] = (), big_map: bool = False,
+             marks: dict[int, str] | None = None) -> ViewState:
+        """The frame's :class:`ViewState`.
+
+        ``tags`` (e.g. the weight version driving each NPC) and ``marks`` (e.g. the
+        examined agent) join the labels; ``status`` lines become HUD badges.
+        """
         labels = dict(self.labels) if self.player < 0 else {}
-        for slot, tag in (tags or {}).items():
+        for slot, tag in {**(tags or {}), **(marks or {})}.items():
             if tag and slot != self.player:
                 labels[slot] = f"{labels.get(slot, '')} {tag}".strip()
         request = ViewRequest(viewer=self.viewer, player=self.player, omniscient=omniscient,
-                              messages=tuple(self.log)[-HUD_MESSAGES:], title=title, labels=labels,
-                              paths=paths)
+        floor = int(self.sim.world.ag[0, self.viewer, FLOOR])
+        effects = self.effects.effects(now, floor, self.viewer)
+        for effect in effects:
+            slot = int(self.sim.world.occ[0, floor, int(effect.y), int(effect.x)])
+            if not effect.on_viewer and slot >= 0:
+                labels[slot] = f"{labels.get(slot, '')} {effect.text}".strip()  # the damage number
+                              messages=self.log.window(HUD_MESSAGES), title=title, labels=labels,
+                              paths=paths, status=status, scrollback=self.log.position(), effects=effects,
+                              flashes=self.effects.flashes(now), big_map=big_map)
         return build_view(self.sim, request, self.tween, now, self.colours)
 
     def summary(self) -> list[str]:
-        """Lines of the end-of-run screen."""
+        """Lines of the end-of-run screen (see :func:`game.ui.endscreen.end_lines`)."""
         ag = self.sim.world.ag[0]
         hero = self.level.params.rules.hero_faction
         factions = self.sim.layout.factions
@@ -381,8 +431,10 @@ class Session:
         enemy &= ag[:, PRESENT] != 0
         fallen = int(np.sum(enemy & (ag[:, ALIVE] == 0)))
         floor = max(self.deepest, int(ag[self.viewer, FLOOR])) + 1
-        return [self.outcome, f"Turns: {self.turn}", f"Deepest floor: {floor} of {self.sim.world.tiles.shape[1]}",
-                f"Enemies slain: {fallen} of {int(enemy.sum())}", f"Level seed: {self.level.seed}"]
+        won = self.outcome.startswith("Victory")
+        return end_lines(self.outcome, self.death, self.end_notes, turns=self.turn, deepest=floor,
+                         floors=int(self.sim.world.tiles.shape[1]), slain=fallen, enemies=int(enemy.sum()),
+                         won=won, seed=self.level.seed)
 
 
 def start_session(level: Level, seed: int, controller: NpcController, spectate: bool) -> Session:
@@ -411,6 +463,8 @@ def _session(level: Level, sim: BatchedSim, recording: Recording, spectate: bool
     session = Session(level, sim, recording, player, viewer, colours, replay_of=replay_of,
                       run_id=f"{level.seed}-{sim.seed}-{time.time_ns()}")
     session.facing = {slot: open_direction(sim, slot) for slot in range(sim.num_agents)
+    kinds = agent_kinds(level.params, tuple(factions), sim.world.ag[0])
+    session.names = numbered_names(kinds, sim.world.ag[0, :, PRESENT] != 0)
                       if sim.world.ag[0, slot, ALIVE]}
     session.tween.snap(session.targets(), 0.0)
     return session
@@ -451,7 +505,7 @@ def _placeholder_draw(surface: pygame.Surface, view: ViewState, mode: ViewMode, 
     colours = {Tile.WALL: (70, 70, 80), Tile.FLOOR: (150, 140, 120), Tile.DOOR_OPEN: (170, 120, 60),
                Tile.DOOR_CLOSED: (120, 70, 30), Tile.DOOR_LOCKED: (90, 40, 20),
                Tile.STAIRS_DOWN: (230, 230, 230), Tile.STAIRS_UP: (190, 190, 255),
-               Tile.WATER: (60, 110, 200), Tile.LAVA: (220, 80, 20)}
+               Tile.WATER: (60, 110, 200), Tile.LAVA: (220, 80, 20), Tile.EXIT: (60, 200, 90)}
     for y, x in zip(*np.nonzero(view.explored), strict=True):
         colour = colours[Tile(int(view.tiles[y, x]))]
         if not view.visible[y, x]:
@@ -516,6 +570,7 @@ class GameOptions:
     replay: Recording | None = None  # play this recording back instead
     level: Level | None = None  # play this level instead of generating one from params and seed
 
+    turn_degrees: int = 90  # what Q/E turn: 90 (grid-crawler turns) or 45
 
 class App:
     """The game: a window (or an off-screen surface), the current run and the screens on top.
@@ -542,6 +597,11 @@ class App:
         self.omniscient = False
         self.paused = False
         self.speed = DEFAULT_SPEED
+        self.examine: Examine | None = None  # the look box (X), when open
+        self.big_map = False  # the large automap (M)
+        self.confirm_quit = False  # Esc was pressed once: Y or Esc again quits
+        self.hazard_ok: tuple[int, int, int, int] | None = None  # (turn, floor, y, x) the player chose to enter
+        self.npc_note: tuple[float, str] = (-1e9, "")  # when NPC weights last changed, and the badge
         self._since_step = 0.0
         self.running = True
         self.spectate = options.spectate or options.replay is not None
@@ -557,15 +617,20 @@ class App:
             level = options.level if options.level is not None else generate(options.params, options.seed)
             self.session = start_session(level, options.seed, self.controller, self.spectate)
             self.session.log.append(note)
-            if not self.spectate:
-                where = f"all {level.floor_count} floors" if level.floor_count > 1 else "the floor"
-                self.session.log.append(f"Slay every enemy on {where} to win; on stairs, Space takes them.")
-            self.session.log.append("F1: help. " + ("Space: pause, N: next agent."
-                                                    if self.spectate else "W/A/S/D move, Q/E turn."))
+            self._say_goal()
         if options.load:
             self.load()
 
     # ------------------------------------------------------------------ paths
+    def _say_goal(self) -> None:
+        """The run's goal and the first keys, at the start of every run."""
+        level = self.session.level
+        if not self.spectate:
+            where = f"all {level.floor_count} floors" if level.floor_count > 1 else "the floor"
+            self._say(f"Slay every enemy on {where} to win; on stairs, Space takes them.")
+        self._say("F1: help. " + ("Space: pause, N: next agent." if self.spectate
+                                  else "W/A/S/D move, Q/E turn, F attacks, X looks."))
+
 
     @property
     def save_path(self) -> Path:
@@ -597,10 +662,27 @@ class App:
         context = self.context()
         command = controls.command_for(key, context, bool(mod & pygame.KMOD_CTRL))
         if self.help_open:
+        if context is Context.LIVE and command is None:
+            # The live panel leaves the game playable: keys it does not use play as usual.
+            context = Context.SPECTATE if self.spectate else Context.PLAY
+            command = controls.command_for(key, context, bool(mod & pygame.KMOD_CTRL))
+            if command in (Command.QUIT, Command.SAVE, Command.LOAD, Command.PANEL):
+                return
             if command is Command.HELP or key == pygame.K_ESCAPE:
                 self.help_open = False
             return
         if command is None:
+        if self.confirm_quit:
+            self.confirm_quit = False
+            if key in (pygame.K_y, pygame.K_ESCAPE):
+                self.quit()
+            else:
+                self._say("Quit cancelled.")
+            return
+        if self.examine is not None and command is not Command.EXAMINE:
+            self.examine = None  # any other key closes the look box (and acts)
+            if key == pygame.K_ESCAPE:
+                return
             return
         if command is Command.HELP:
             self.help_open = True
@@ -615,7 +697,13 @@ class App:
         elif command is Command.TOGGLE_VIEW:
             self.mode = VIEW_ORDER[(VIEW_ORDER.index(self.mode) + 1) % len(VIEW_ORDER)]
         elif command is Command.QUIT:
-            self.quit()
+            self.confirm_quit = True
+        elif command is Command.EXAMINE:
+            self._examine()
+        elif command is Command.BIG_MAP:
+            self.big_map = not self.big_map
+        elif command in (Command.LOG_OLDER, Command.LOG_NEWER):
+            self.session.log.page(LOG_PAGE, 1 if command is Command.LOG_OLDER else -1)
         elif command is Command.SAVE:
             self.save()
         elif command is Command.LOAD:
@@ -637,10 +725,21 @@ class App:
         self.session.log.append(line)
 
     def _play_command(self, command: Command) -> None:
+    def _examine(self) -> None:
+        """X: open the look box on the nearest thing in view, or show the next one."""
+        s = self.session
+        if self.examine is None:
+            self.examine = Examine.of(s.sim.world, s.viewer, visible_cells(s.sim.world, s.sim.config, s.viewer))
+        else:
+            self.examine.next()
+
         s = self.session
         facing = s.facing[s.player]
         if command in (Command.TURN_LEFT, Command.TURN_RIGHT):
-            s.facing[s.player] = (facing + (1 if command is Command.TURN_RIGHT else -1)) % 8
+            sign = 1 if command is Command.TURN_RIGHT else -1
+            # 90-degree turns keep to the four grid directions (from a diagonal, the next one).
+            step = 2 if self.options.turn_degrees == 90 and facing % 2 == 0 else 1
+            s.facing[s.player] = (facing + sign * step) % 8
             s.tween.retarget(s.targets(), self.now)
             return
         if s.sim.world.ag[0, s.player, WAIT_LEFT] > 0:
@@ -664,11 +763,32 @@ class App:
         action = MOVE_FIRST + direction
         if s.legal(action):
             self.take_turn(action)
+            if not self._hazard_confirmed(direction):
+                return
             self._stairs_hint()
             return
         self._say(blocked_reason(s.sim, s.player, direction))
 
     def _stairs_hint(self) -> None:
+    def _hazard_confirmed(self, direction: int) -> bool:
+        """Stepping into lava from a safe cell asks first: the same step again goes ahead."""
+        s = self.session
+        world = s.sim.world
+        ag = world.ag[0, s.player]
+        y, x = int(ag[Y] + DIRECTIONS[direction][0]), int(ag[X] + DIRECTIONS[direction][1])
+        floor = int(ag[FLOOR])
+        tiles = world.tiles[0, floor]
+        if tiles[y, x] != Tile.LAVA or tiles[ag[Y], ag[X]] == Tile.LAVA or world.occ[0, floor, y, x] >= 0:
+            return True
+        target = (s.turn, floor, y, x)
+        if self.hazard_ok == target:
+            self.hazard_ok = None
+            return True
+        self.hazard_ok = target
+        burn = int(s.sim.config.rules[RULE_LAVA_DAMAGE])
+        self._say(f"Lava ahead: it burns {burn} HP each turn you end on it. The same step again walks in.")
+        return False
+
         """Tell a player who steps onto stairs how to use them."""
         s = self.session
         if s.finished or not s.alive(s.player):
@@ -682,16 +802,28 @@ class App:
 
     def _player_fire(self, facing: int) -> None:
         s = self.session
-        if s.sim.world.ag[0, s.player, EQ_RANGED] < 0:
-            self._say("You have no ranged weapon.")
-            return
+        """F: shoot (auto-aimed, facing first), else strike an adjacent enemy (also diagonal ones)."""
         order = [facing] + [d for d in range(8) if d != facing]
         for d in order:
-            if s.legal(SHOOT_FIRST + d):
-                s.facing[s.player] = d  # turn towards the target (auto-aim)
-                self.take_turn(SHOOT_FIRST + d)
+        if s.sim.world.ag[0, s.player, EQ_RANGED] >= 0:
+            for d in order:
+                if s.legal(SHOOT_FIRST + d):
+                    s.facing[s.player] = d  # turn towards the target (auto-aim)
+                    self.take_turn(SHOOT_FIRST + d)
+                    return
+        world = s.sim.world
+        me = world.ag[0, s.player]
+            y, x = int(me[Y] + DIRECTIONS[d][0]), int(me[X] + DIRECTIONS[d][1])
+            other = int(world.occ[0, me[FLOOR], y, x]) if 0 <= y < world.occ.shape[2] and \
+                0 <= x < world.occ.shape[3] else -1
+            if other >= 0 and world.ag[0, other, FACTION] != me[FACTION] and s.legal(MOVE_FIRST + d):
+                s.facing[s.player] = d
+                self.take_turn(MOVE_FIRST + d)
                 return
-        self._say("No enemy in a straight line within reach.")
+        if s.sim.world.ag[0, s.player, EQ_RANGED] < 0:
+            self._say("No enemy next to you, and you have no bow.")
+        else:
+            self._say("No enemy in a straight line within reach (2 or more cells away), nor next to you.")
 
     def _player_act(self, action: int, refusal: str) -> None:
         s = self.session
@@ -715,6 +847,10 @@ class App:
             if s.player >= 0 and player_action is not None:
                 actions[s.player] = player_action
         alive_before = s.sim.world.ag[0, :, ALIVE] != 0
+        note = self.live.swap_note(self.controller)
+        if note:
+            self._say(note)
+            self.npc_note = (self.now, note)
         s.play(actions, self.now)
         if s.replay_of is None:
             self.live.after_turn(s.sim, alive_before)
@@ -742,7 +878,7 @@ class App:
 
     def _end_run(self) -> None:
         s = self.session
-        self._say(s.outcome)
+        self._say(f"{s.outcome[:-1]}: {s.death[:1].lower()}{s.death[1:]}." if s.death else s.outcome)
         if s.replay_of is None:
             path = self.recording_path()
             s.recording.save(path)
@@ -758,7 +894,8 @@ class App:
         if level.params != self.params:
             self.live.set_params(level.params)
         self.params = level.params
-        self._say(f"A new run: level seed {level.seed}. F1: help.")
+        self._say(f"A new run: level seed {level.seed}.")
+        self._say_goal()
 
     def save(self) -> None:
         """Save the game in progress to the save slot."""
@@ -878,7 +1015,8 @@ class App:
             what = "replay" if s.replay_of is not None else "watch"
             state = "paused" if self.paused else f"{SPEEDS[self.speed]:g}/s"
             return f"{what} {s.sim.agent_names[s.viewer]} {state}"
-        return f"{self.params.name} - seed {s.level.seed}"
+        edited = " (edited)" if self.params != self.options.params else ""
+        return f"{self.params.name}{edited} - seed {s.level.seed}"
 
     def planned_paths(self) -> tuple[tuple[tuple[int, int], ...], ...]:
         """Spectators see the routes of NPCs whose controller plans them (none otherwise)."""
@@ -891,18 +1029,23 @@ class App:
     def draw(self, surface: pygame.Surface | None = None) -> None:
         """Draw the frame: the view, then the panel, summary or help on top."""
         surface = surface if surface is not None else self.screen
-        tags = {slot: self.live.tag(slot) for slot in range(self.session.sim.num_agents)} if self.live.active else None
-        view = self.session.view(self.now, self.omniscient and self.spectate, self.title(), self.planned_paths(), tags)
+        s = self.session
+        tags = {slot: self.live.tag(slot) for slot in range(s.sim.num_agents)} if self.live.active else None
+        marks = None
+        if self.examine is not None and self.examine.current and self.examine.current[0] == "agent":
+            marks = {self.examine.current[1]: "<look>"}
+        view = s.view(self.now, self.omniscient and self.spectate, self.title(), self.planned_paths(), tags,
+                      status=self.status_lines(), big_map=self.big_map, marks=marks)
         help_keys = controls.help_lines(self.context()) if self.help_open else None
-        overlay = self.panel is not None or self.live_panel is not None or self.session.finished
+        overlay = self.panel is not None or self.live_panel is not None or s.finished
         self.draw_frame(surface, view, self.mode, text=self.text, help_keys=None if overlay else help_keys)
         if self.panel is not None:
             self.panel.draw(surface, self.font, self.text)
         elif self.live_panel is not None:
             self.live_panel.draw(surface, self.font, self.text)
-        elif self.session.finished:
-            rows = self.session.summary() + ["", "Enter: a new run   F9: load the saved game   "
-                                                 "F5: live retraining   Esc: quit"]
+        elif s.finished:
+            can_load = self.save_path.exists() and s.replay_of is None
+            rows = s.summary() + ["", end_prompt(s.level.seed + 1, can_load, s.replay_of is not None)]
             _draw_text_box(surface, self.font, "The run is over", rows, self.text)
         if overlay and help_keys is not None:
             _draw_text_box(surface, self.font, "Keys (F1 or Esc closes)", help_keys, self.text)
@@ -915,9 +1058,23 @@ class App:
         Returns the number of frames drawn.
         """
         clock = pygame.time.Clock()
+        elif self.examine is not None:
+            title, lines = self.examine.describe(s.sim, s.viewer, s.names)
+            count = len(self.examine.targets)
+            more = f"X: next of {count} in view, any other key closes" if count > 1 else "Any key closes"
+            draw_note_box(surface, self.font, title, lines + [more], self.text)
+        if self.confirm_quit:
+            saved = "" if s.finished or s.replay_of is not None or self.spectate else " The game is saved first."
+            draw_note_box(surface, self.font, "Quit Mindcrawl?",
+                          [f"Y or Esc: quit.{saved}", "Any other key: keep playing."], self.text)
         if not headless:
             pygame.key.set_repeat(300, 120)  # hold a key to keep walking
         drawn = 0
+    def status_lines(self) -> tuple[str, ...]:
+        """HUD badges: a recent NPC weight swap (more can be added, e.g. a goal with its turns left)."""
+        when, note = self.npc_note
+        return (note,) if note and self.now - when < NOTE_SECONDS else ()
+
         pending = list(script)
         while self.running and (frames is None or drawn < frames):
             if pending and drawn % script_every == script_every - 1:

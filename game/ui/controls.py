@@ -51,6 +51,10 @@ class Command(Enum):
     PREV_AGENT = "prev_agent"
     OMNISCIENT = "omniscient"
     NEW_RUN = "new_run"
+    EXAMINE = "examine"
+    LOG_OLDER = "log_older"
+    LOG_NEWER = "log_newer"
+    BIG_MAP = "big_map"
     # Designer panel
     FIELD_UP = "field_up"
     FIELD_DOWN = "field_down"
@@ -99,11 +103,11 @@ BINDINGS: tuple[Binding, ...] = (
     Binding(Command.STRAFE_LEFT, (pygame.K_a, pygame.K_KP4), (Context.PLAY,), "strafe left"),
     Binding(Command.STRAFE_RIGHT, (pygame.K_d, pygame.K_KP6), (Context.PLAY,), "strafe right"),
     Binding(Command.TURN_LEFT, (pygame.K_q, pygame.K_LEFT, pygame.K_KP7), (Context.PLAY,),
-            "turn left 45 degrees (free)"),
+            "turn left 90 degrees, free (45 with --turn 45)"),
     Binding(Command.TURN_RIGHT, (pygame.K_e, pygame.K_RIGHT, pygame.K_KP9), (Context.PLAY,),
-            "turn right 45 degrees (free)"),
+            "turn right 90 degrees, free (45 with --turn 45)"),
     Binding(Command.FIRE, (pygame.K_f,), (Context.PLAY,),
-            "fire the ranged weapon ahead (else at the first enemy in line)"),
+            "attack: fire the bow ahead (else at the first enemy in line), or strike an adjacent enemy"),
     Binding(Command.DRINK, (pygame.K_r,), (Context.PLAY,), "drink the carried potion"),
     Binding(Command.INTERACT, (pygame.K_SPACE, pygame.K_RETURN), (Context.PLAY,),
             "open/close/unlock an adjacent door, or take the stairs you stand on"),
@@ -120,6 +124,11 @@ BINDINGS: tuple[Binding, ...] = (
             "camera: follow the previous agent"),
     Binding(Command.OMNISCIENT, (pygame.K_o,), (Context.SPECTATE,),
             "show the whole floor / only what the followed agent knows"),
+    Binding(Command.EXAMINE, (pygame.K_x, pygame.K_l), _GAME,
+            "look: describe what you see, nearest first (again: the next one)"),
+    Binding(Command.BIG_MAP, (pygame.K_m,), _GAME, "large automap (open / close)"),
+    Binding(Command.LOG_OLDER, (pygame.K_PAGEUP,), _GAME, "messages: scroll back"),
+    Binding(Command.LOG_NEWER, (pygame.K_PAGEDOWN,), _GAME, "messages: scroll forward"),
     Binding(Command.TOGGLE_VIEW, (pygame.K_v,), _GAME, "switch view: first-person, top-down, isometric"),
     Binding(Command.PANEL, (pygame.K_TAB,), _GAME + (Context.PANEL,), "designer panel (open / close)"),
     Binding(Command.LIVE_PANEL, (pygame.K_F5,), _GAME + (Context.SUMMARY, Context.LIVE),
@@ -131,7 +140,7 @@ BINDINGS: tuple[Binding, ...] = (
             "start a new run (a new seed; a replay starts over)"),
     Binding(Command.HELP, (pygame.K_F1, pygame.K_h), _ALL, "show / hide this help"),
     Binding(Command.QUIT, (pygame.K_ESCAPE,), _GAME + (Context.SUMMARY,),
-            "quit (a game in progress is saved first)"),
+            "quit, after a Y to confirm (a game in progress is saved first)"),
     # The designer panel (keys while typing a value go to the value instead).
     Binding(Command.FIELD_UP, (pygame.K_UP,), (Context.PANEL,), "previous field"),
     Binding(Command.FIELD_DOWN, (pygame.K_DOWN,), (Context.PANEL,), "next field"),

@@ -17,11 +17,38 @@ from typing import Any
 import pygame
 
 from game.ui.controls import Command
+from game.ui.render.layout import layout_for
 from levels.params import LevelParams
 from training.live.client import LearnerClient
 from training.live.controller import LiveController, factions_for
 
 CURVE_POINTS = 200
+SMOOTH = 0.15  # weight of the newest point in the curve's exponential moving average
+
+
+def fmt(value: float | None, digits: int = 2) -> str:
+    """``value`` with ``digits`` decimals, or a dash when there is none yet (never "nan")."""
+    if value is None or not math.isfinite(value):
+        return "-"
+    return f"{value:.{digits}f}"
+
+
+def smoothed(values: list[float], weight: float = SMOOTH) -> list[float]:
+    """Exponential moving average of ``values``, skipping NaNs (NaN until the first number)."""
+    out, mean = [], math.nan
+    for v in values:
+        if math.isfinite(v):
+            mean = v if not math.isfinite(mean) else mean + weight * (v - mean)
+        out.append(mean)
+    return out
+
+
+def latest_win_rate(curve: list[Any], version: int | None = None) -> float:
+    """The newest finite win rate of ``curve`` (of ``version`` or older when given), else NaN."""
+    for point in reversed(curve):
+        if (version is None or point.version <= version) and math.isfinite(point.win_rate):
+            return point.win_rate
+    return math.nan
 
 
 class LiveRetraining:
@@ -35,6 +62,7 @@ class LiveRetraining:
         self.choice = "all"  # which NPCs learn: "all", "none" or a faction name
         self.learner_options: dict[str, Any] = {}  # LearnerClient keywords (sizes, seed, rate)
         self.message = "Enter starts live retraining of the NPCs."
+        self.seen_version: int | None = None  # the weight version the last swap note named
 
     # ------------------------------------------------------------------ the controller
 
@@ -169,6 +197,18 @@ class LiveRetraining:
         if self.controller is not None and self.client is not None and self.client.alive:
             self.controller.after_turn(sim, alive_before)
 
+    def swap_note(self, controller: Any) -> str:
+        """``"NPCs updated: v17, win rate 0.62"`` once per new weight version in play, else ""."""
+        version = getattr(controller, "version", None) if self.client is not None else None
+        if version is None or version == self.seen_version:
+            return ""
+        first = self.seen_version is None
+        self.seen_version = version
+        if first and version == getattr(controller, "base_version", version):
+            return ""  # the weights the game started with: nothing changed yet
+        rate = latest_win_rate(self.client.curve, version)
+        return f"NPCs updated: v{version}, win rate {fmt(rate)}"
+
     def tag(self, slot: int) -> str:
         """``v12``: the weight version that drives NPC ``slot`` ("" before live retraining)."""
         if self.client is None or self.controller is None:
@@ -228,23 +268,33 @@ class LivePanel:
             rows.append(f"Updates: {s.iteration}, agent-steps: {s.steps}, parameter generation: {s.generation}")
         if client is not None and client.curve:
             p = client.curve[-1]
-            rows.append(f"Last update: return {p.mean_return:.2f}, win rate vs hero {p.win_rate:.2f}, "
-                        f"potion drinking {p.drink_rate:.3f}")
+            rows.append(f"Last update: return {fmt(p.mean_return)}, win rate vs hero {fmt(p.win_rate)}, "
+                        f"potion drinking {fmt(p.drink_rate, 3)}")
+        else:
+            rows.append("Last update: return -, win rate vs hero - (no evaluation yet)")
         if client is not None and client.rejections:
             rows.append(f"Rejected updates: {len(client.rejections)} (last: {client.rejections[-1].reason})")
         rows.append(live.message)
+        rows.append("The game goes on: W/A/S/D, Q/E, F, R, Z and X play as usual (arrows pick snapshots).")
         return rows
+
+    @staticmethod
+    def box(size: tuple[int, int]) -> pygame.Rect:
+        """Where the panel goes: the right part of the world view, leaving the HUD uncovered."""
+        view = layout_for(size).view
+        left = view.x + view.width * 2 // 5
+        return pygame.Rect(left, view.y, view.right - left, view.height)
 
     def draw(self, surface: pygame.Surface, font: pygame.font.Font, text: bool = True) -> None:
         """Draw the panel over the right part of ``surface``."""
-        width, height = surface.get_size()
-        left = width // 2
-        shade = pygame.Surface((width - left, height), pygame.SRCALPHA)
+        area = self.box(surface.get_size())
+        left, width, height = area.x, area.right, area.height
+        shade = pygame.Surface(area.size, pygame.SRCALPHA)
         shade.fill((10, 15, 25, 230))
-        surface.blit(shade, (left, 0))
+        surface.blit(shade, area.topleft)
         line = font.get_linesize()
         if not text:
-            self._draw_curve(surface, pygame.Rect(left + 12, 8 + line * 9, width - left - 24, height // 4))
+            self._draw_curve(surface, pygame.Rect(left + 40, 8 + line * 9, width - left - 52, height // 4))
             return
         y = 8
         surface.blit(font.render("Live retraining (F5 closes, F1 keys)", True, (255, 230, 150)), (left + 12, y))
@@ -254,11 +304,13 @@ class LivePanel:
             for part in _wrap(row, font, width - left - 24):
                 surface.blit(font.render(part, True, colour), (left + 12, y))
                 y += line
-        curve_box = pygame.Rect(left + 12, y + 6, width - left - 24, height // 4)  # below however many lines
+        curve_box = pygame.Rect(left + 40, y + 6, width - left - 52, height // 4)  # room for the y labels
         self._draw_curve(surface, curve_box)
-        legend = "curve: win rate vs hero (green), return / 10 (blue)"
-        surface.blit(font.render(legend, True, (170, 190, 220)), (curve_box.x, curve_box.bottom + 2))
-        y = curve_box.bottom + line + 8
+        self._draw_axes(surface, font, curve_box)
+        legend = "win rate vs hero (green), return / 10 (blue); faint: raw, bold: smoothed"
+        for k, part in enumerate(_wrap(legend, font, width - left - 24)):
+            surface.blit(font.render(part, True, (170, 190, 220)), (left + 12, curve_box.bottom + line + 2 + k * line))
+        y = curve_box.bottom + line * (2 + len(_wrap(legend, font, width - left - 24))) + 8
         surface.blit(font.render("Snapshots (K takes, R reverts, C saves as checkpoint):", True, (255, 230, 150)),
                      (left + 12, y))
         y += line
@@ -270,23 +322,37 @@ class LivePanel:
             surface.blit(font.render(row, True, (150, 220, 255) if marker == ">" else (210, 210, 210)),
                          (left + 12, y + i * line))
 
+    def _draw_axes(self, surface: pygame.Surface, font: pygame.font.Font, box: pygame.Rect) -> None:
+        """Y ticks 0, 0.5, 1 on the left, the x axis's meaning and extent below."""
+        client = self.live.client
+        points = client.curve[-CURVE_POINTS:] if client is not None else []
+        for value in (0.0, 0.5, 1.0):
+            y = box.bottom - 1 - value * (box.height - 1)
+            pygame.draw.line(surface, (70, 75, 95), (box.x, y), (box.right - 1, y), 1)
+            label = font.render(f"{value:g}", True, (170, 190, 220))
+            surface.blit(label, (box.x - 6 - label.get_width(), y - label.get_height() // 2))
+        span = f"updates {points[0].iteration}-{points[-1].iteration}" if points else "updates (none yet)"
+        surface.blit(font.render(f"x: {span}", True, (170, 190, 220)), (box.x, box.bottom + 2))
+
     def _draw_curve(self, surface: pygame.Surface, box: pygame.Rect) -> None:
         pygame.draw.rect(surface, (40, 45, 60), box)
         client = self.live.client
         points = client.curve[-CURVE_POINTS:] if client is not None else []
         if len(points) < 2:
             return
-        for values, colour in (([p.win_rate for p in points], (120, 220, 120)),
-                               ([p.mean_return / 10 for p in points], (120, 170, 255))):
-            xy = []
-            for i, v in enumerate(values):
-                if not math.isfinite(v):
-                    continue
-                x = box.x + i * (box.width - 1) / (len(values) - 1)
-                y = box.bottom - 1 - min(max(v, 0.0), 1.0) * (box.height - 1)
-                xy.append((x, y))
-            if len(xy) >= 2:
-                pygame.draw.lines(surface, colour, False, xy, 2)
+        for raw, colour in (([p.win_rate for p in points], (120, 220, 120)),
+                            ([p.mean_return / 10 for p in points], (120, 170, 255))):
+            faint = tuple(c // 3 + 20 for c in colour)
+            for values, tint, width in ((raw, faint, 1), (smoothed(raw), colour, 3)):
+                xy = []
+                for i, v in enumerate(values):
+                    if not math.isfinite(v):
+                        continue
+                    x = box.x + i * (box.width - 1) / (len(values) - 1)
+                    y = box.bottom - 1 - min(max(v, 0.0), 1.0) * (box.height - 1)
+                    xy.append((x, y))
+                if len(xy) >= 2:
+                    pygame.draw.lines(surface, tint, False, xy, width)
 
 
 def _wrap(text: str, font: pygame.font.Font, width: int) -> list[str]:

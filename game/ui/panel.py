@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import math
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -474,15 +473,21 @@ class Panel:
         text = self.buffer + "_" if typing else format_value(spec, value)
         error = self.error_for(spec)
         colour = (255, 120, 120) if error else (230, 230, 230)
-        surface.blit(font.render(f"{spec.section}: {spec.label}", True, (170, 190, 220)), (x, y))
         vx = x + width * 11 // 20
+        label = fit(font, f"{spec.section}: {spec.label}", vx - x - 8)  # never runs under the slider
+        surface.blit(font.render(label, True, (170, 190, 220)), (x, y))
         if spec.kind in ("int", "float") and spec.low is not None and spec.high is not None \
                 and spec.high > spec.low and isinstance(value, int | float):
-            frac = (float(value) - spec.low) / (spec.high - spec.low)
-            frac = min(max(frac, 0.0), 1.0) ** (0.5 if spec.high - spec.low > 100 else 1.0)
-            bar = (vx, y + 4, 90, font.get_linesize() - 8)
+            bar = pygame.Rect(vx, y + 4, 90, font.get_linesize() - 8)
+            start, end = bar_span(float(value), float(spec.low), float(spec.high))
             pygame.draw.rect(surface, (70, 70, 90), bar)
-            pygame.draw.rect(surface, (120, 170, 255), (bar[0], bar[1], math.ceil(bar[2] * frac), bar[3]))
+            if end > start:
+                pygame.draw.rect(surface, (120, 170, 255),
+                                 (bar.x + round(bar.width * start), bar.y,
+                                  max(1, round(bar.width * (end - start))), bar.height))
+            if spec.low < 0 < spec.high:  # the zero mark of signed values
+                zero = bar.x + round(bar.width * (-spec.low) / (spec.high - spec.low))
+                pygame.draw.line(surface, (200, 200, 220), (zero, bar.y - 2), (zero, bar.bottom + 1), 1)
             vx += 98
         surface.blit(font.render(text, True, colour), (vx, y))
 
@@ -513,6 +518,29 @@ class Panel:
         for text, colour in _wrap(self.status, font, box[0], (150, 220, 150)):
             surface.blit(font.render(text, True, colour), (left, y))
             y += line
+
+
+def bar_span(value: float, low: float, high: float) -> tuple[float, float]:
+    """The filled part ``(start, end)`` of a slider bar, as fractions of its width, proportional to ``value``.
+
+    Ranges starting at or above 0 fill from the left by ``value / high`` (so 0 is empty);
+    signed ranges fill from the zero mark towards the value.
+    """
+    span = high - low
+    if low >= 0:
+        return 0.0, min(max(value / high, 0.0), 1.0) if high > 0 else 0.0
+    zero = -low / span
+    at = min(max((value - low) / span, 0.0), 1.0)
+    return (min(zero, at), max(zero, at))
+
+
+def fit(font: pygame.font.Font, text: str, width: int) -> str:
+    """``text`` cut with an ellipsis to fit ``width`` pixels."""
+    if font.size(text)[0] <= width:
+        return text
+    while text and font.size(text + "...")[0] > width:
+        text = text[:-1]
+    return text + "..."
 
 
 def _wrap(text: str, font: pygame.font.Font, width: int, colour: tuple[int, int, int]

@@ -39,6 +39,24 @@ class Sprite:
     hp_frac: float = 1.0  # agents: HP / max HP, for a health bar
     label: str = ""  # e.g. the NPC's chosen action and weight version, shown in spectate mode
     colour: tuple[int, int, int] = (255, 255, 255)
+    flash: float = 0.0  # agents: 1.0 just hit, fading to 0 (drawn as a red tint)
+    slot: int = -1  # agents: the simulator slot (examine and hit effects refer to it)
+
+
+@dataclass(frozen=True)
+class Effect:
+    """A short-lived mark of a hit: a damage number over a cell, and for the viewer a direction marker.
+
+    ``age`` runs from 0 (just happened) to 1 (gone); ``angle`` (radians, 0 = east) points
+    from the viewer towards the attacker when the viewer was hit, else is None.
+    """
+
+    y: float
+    x: float
+    text: str  # e.g. "-4"
+    age: float
+    on_viewer: bool = False
+    angle: float | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +78,12 @@ class Hud:
     turn: int = 0
     messages: tuple[str, ...] = ()  # newest last
     title: str = ""  # e.g. "spectating monsters_0" or "paused"
+    atk_bonus: int = 0  # the active buff's part of ``atk`` (``atk`` includes it)
+    def_bonus: int = 0  # the active buff's part of ``defense`` (``defense`` includes it)
+    #: Short status lines under the stats, e.g. "NPCs updated: v17, win rate 0.62" or a goal
+    #: with the turns left: each is drawn as a badge; the app decides what goes here.
+    status: tuple[str, ...] = ()
+    scrollback: str = ""  # "" when the log shows the newest messages, else where the reader is
 
 
 @dataclass(frozen=True)
@@ -77,6 +101,8 @@ class ViewState:
         sprites: agents and items to draw (only those the viewer may see).
         hud: the side panel's contents.
         paths: planned paths to draw on the minimap, as lists of (y, x) cells.
+        effects: damage numbers and hit markers of recent turns.
+        big_map: whether the automap is drawn large over the view.
     """
 
     tiles: np.ndarray
@@ -88,3 +114,5 @@ class ViewState:
     sprites: tuple[Sprite, ...] = ()
     hud: Hud = field(default_factory=Hud)
     paths: tuple[tuple[tuple[int, int], ...], ...] = ()
+    effects: tuple[Effect, ...] = ()  # damage numbers and hit markers
+    big_map: bool = False  # draw the automap large over the view (M)

@@ -18,6 +18,7 @@ import numpy as np
 import pygame
 
 from game.ui.render.firstperson import FirstPersonRenderer
+from game.ui.render.hits import big_map_rect, draw_hit_marks
 from game.ui.render.hud import draw_log, draw_panel, draw_stats
 from game.ui.render.icons import IconCache
 from game.ui.render.isometric import IsometricRenderer
@@ -70,7 +71,10 @@ class Renderer:
         draw_panel(surface, layout.panel)
         draw_stats(surface, layout.stats, view.hud, texts)
         self.minimap.draw(surface, layout.minimap, view)
-        draw_log(surface, layout.log, view.hud.messages, texts)
+        draw_log(surface, layout.log, view.hud.messages, texts, view.hud.scrollback)
+        draw_hit_marks(surface, layout.view, view, mode, texts)
+        if view.big_map:
+            self.minimap.draw(surface, big_map_rect(layout.view), view)
         if help_keys is not None:
             draw_help(surface, help_keys, self.text, draw_text=text)
         return layout

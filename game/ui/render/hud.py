@@ -20,7 +20,10 @@ TEXT = (225, 220, 210)
 MUTED = (150, 145, 140)
 TITLE = (255, 215, 120)
 BUFF = (120, 200, 255)
+BADGE = (255, 190, 90)
 HP_FULL, HP_EMPTY = (50, 190, 60), (110, 25, 30)
+WRAP_LINES = 2  # lines the ranged weapon and potion entries may wrap to (room is kept for them)
+WRAPPED = ("ranged", "potion")
 
 
 def draw_panel(surface: pygame.Surface, rect: pygame.Rect) -> None:
@@ -46,19 +49,23 @@ def draw_stats(surface: pygame.Surface, rect: pygame.Rect, hud: Hud, text: TextC
     pygame.draw.rect(surface, PANEL_EDGE, bar, 1)
     if text:
         text.draw(surface, f"HP {hud.hp}/{hud.max_hp}", bar.center, SMALL_SIZE, (255, 255, 255), anchor="center")
-        text.draw(surface, f"ATK {hud.atk}   DEF {hud.defense}   DEX {hud.dex}", (x, bar.bottom + 8),
-                  TEXT_SIZE, TEXT)
+        x1 = x
+        for label, value, bonus in (("ATK", hud.atk, hud.atk_bonus), ("DEF", hud.defense, hud.def_bonus),
+                                    ("DEX", hud.dex, 0)):
+            shown = f"{label} {value}" + (f" ({bonus:+d})" if bonus else "")
+            x1 = text.draw(surface, shown, (x1, bar.bottom + 8), TEXT_SIZE, BUFF if bonus else TEXT).right + 14
     y = bar.bottom + 8 + LINE + 6
     rows = (("melee", "Melee", hud.melee), ("ranged", "Ranged", hud.ranged), ("potion", "Potion", hud.potion),
             ("key", "Keys", str(hud.keys) if hud.keys else ""))
     for kind, name, value in rows:
         swatch = pygame.Rect(x, y + 3, 10, 10)
         pygame.draw.rect(surface, ITEM_COLOUR[kind] if value else dim(ITEM_COLOUR[kind], 0.3), swatch)
+        parts = [f"{name}: -"]
         if text:
-            line = f"{name}: {value or '-'}"
-            text.draw(surface, _fit(text, line, SMALL_SIZE, rect.width - 16), (x + 16, y), SMALL_SIZE,
-                      TEXT if value else MUTED)
-        y += LINE
+            parts = text.wrap(f"{name}: {value}", SMALL_SIZE, rect.width - 16) if value else parts
+            for k, part in enumerate(parts[:WRAP_LINES if kind in WRAPPED else 1]):  # wrapped, not cut
+                text.draw(surface, part, (x + 16, y + k * (LINE - 2)), SMALL_SIZE, TEXT if value else MUTED)
+        y += LINE + ((LINE - 2) * (WRAP_LINES - 1) if kind in WRAPPED else 0)  # a fixed layout
     if hud.buff:
         box = pygame.Rect(x, y + 4, rect.width, LINE + 2)
         pygame.draw.rect(surface, dim(BUFF, 0.35), box)
@@ -66,14 +73,29 @@ def draw_stats(surface: pygame.Surface, rect: pygame.Rect, hud: Hud, text: TextC
         if text:
             text.draw(surface, _fit(text, f"Buff {hud.buff}", SMALL_SIZE, box.width - 8), (box.x + 4, box.y + 4),
                       SMALL_SIZE, (235, 245, 255))
+        y = box.bottom
+    for line in hud.status:
+        box = pygame.Rect(x, y + 4, rect.width, LINE + 2)
+        pygame.draw.rect(surface, dim(BADGE, 0.3), box)
+        pygame.draw.rect(surface, BADGE, box, 1)
+        if text:
+            text.draw(surface, _fit(text, line, SMALL_SIZE, box.width - 8), (box.x + 4, box.y + 4), SMALL_SIZE,
+                      (255, 245, 225))
+        y = box.bottom
 
 
-def draw_log(surface: pygame.Surface, rect: pygame.Rect, messages: tuple[str, ...], text: TextCache | None) -> None:
-    """The newest messages that fit in ``rect``, wrapped, newest at the bottom and brightest."""
+def draw_log(surface: pygame.Surface, rect: pygame.Rect, messages: tuple[str, ...], text: TextCache | None,
+             scrollback: str = "") -> None:
+    """The newest messages that fit in ``rect``, wrapped, newest at the bottom and brightest.
+
+    ``scrollback`` (the log is scrolled back) replaces the heading and is highlighted.
+    """
     pygame.draw.line(surface, PANEL_EDGE, rect.topleft, rect.topright, 1)
     if not text or rect.height < 2 * LINE:
         return
-    text.draw(surface, "Messages", (rect.x, rect.y + 4), SMALL_SIZE, MUTED)
+    heading = scrollback or "Messages (PgUp: older)"
+    text.draw(surface, _fit(text, heading, SMALL_SIZE, rect.width), (rect.x, rect.y + 4), SMALL_SIZE,
+              BADGE if scrollback else MUTED)
     room = (rect.height - LINE - 6) // LINE
     lines: list[tuple[str, int]] = []
     for age, message in enumerate(reversed(messages)):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pygame
 
 MARGIN = 8
-STATS_H = 214  # what hud.draw_stats needs: title, floor, HP bar, stats, 4 inventory lines, buff
+STATS_H = 278  # what hud.draw_stats needs: title, floor, HP bar, stats, 4 inventory rows (2 wrap), buff, badge
 
 
 @dataclass(frozen=True)
