@@ -215,6 +215,22 @@ class BatchedSim:
         self._run(kernels.MODE_RESET, self._no_actions, self._all)
         return self.observations()
 
+    def reset_worlds(self, which: np.ndarray) -> dict[str, np.ndarray]:
+        """Start a new episode now in the worlds where ``which`` (bool ``[B]``) is set.
+
+        The other worlds keep their state and their last step's outputs; the reset
+        worlds' outputs read as a reset (reward 0, ``info["reset"]`` set). Vector envs
+        use it to end a world early (the learner died) or to reset in the same step.
+        """
+        which = np.asarray(which)
+        if which.shape != (self.num_worlds,):
+            raise UserError(f"which must have shape ({self.num_worlds},), got {which.shape}")
+        which = np.ascontiguousarray(which, dtype=np.uint8)
+        if which.any():
+            self._sync_pool(which)
+            self._run(kernels.MODE_RESET, self._no_actions, which)
+        return self.observations()
+
     def step(self, actions: np.ndarray) -> StepResult:
         """Play one tick in every world (auto-resetting worlds that finished last call)."""
         actions = self._check_actions(actions)

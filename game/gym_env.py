@@ -1,13 +1,21 @@
 """A single-agent Gymnasium view: one agent learns, a policy drives the others.
 
-Registered as ``Mindcrawl-v0`` by ``import game``::
+Registered as ``Mindcrawl-v0`` by ``import game``; the ``game:`` prefix has Gymnasium
+import it (Gymnasium 1.x loads no plugins)::
 
-    env = gymnasium.make("Mindcrawl-v0", params="arena", max_cycles=100)
+    env = gymnasium.make("game:Mindcrawl-v0", params="arena", max_cycles=100)
+    envs = gymnasium.make_vec("game:Mindcrawl-v0", num_envs=64)   # game.vector, one BatchedSim
 
 The learner is ``agent`` (default: the hero faction's first slot). The other agents
 act by ``opponent(obs)`` on the batched observation dict (default: the scripted NPC,
 imported lazily); an episode ends when the learner dies (terminated), when its side
 has won or lost (terminated), or at the turn limit (truncated).
+
+``obs_layout`` picks the observation's form ("dict", "flat" or "masked", see
+:mod:`game.obs_layout`); :meth:`MindcrawlGymEnv.action_masks` gives the legal actions
+(sb3-contrib's MaskablePPO reads it). At the end of an episode ``info["episode_stats"]``
+holds ``r`` (return), ``l`` (length) and ``won``; ``info["episode"]`` is left to
+Gymnasium's ``RecordEpisodeStatistics``.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import numpy as np
 
 from game.actions import CORE_ACTIONS
 from game.batch import BatchedSim
+from game.obs_layout import Layout
 from game.render import RENDER_FPS, RENDER_MODES, EnvRenderer
 from game.spec import observation_space
 from game.state import PRESENT
@@ -40,7 +49,7 @@ class MindcrawlGymEnv(gym.Env):
                  max_cycles: int | None = None, render_mode: str | None = None,
                  agent: str | None = None, opponent: Policy | None = None,
                  pool_size: int = 16, levels: list[Level] | None = None,
-                 num_actions: int = CORE_ACTIONS) -> None:
+                 num_actions: int = CORE_ACTIONS, obs_layout: str = "dict") -> None:
         self._renderer = EnvRenderer(render_mode)
         self.render_mode = render_mode
         self.sim = BatchedSim(params, 1, seed, pool_size=pool_size, levels=levels,
@@ -53,30 +62,38 @@ class MindcrawlGymEnv(gym.Env):
             raise UserError(f"unknown agent {agent!r} (agents: {', '.join(names)})")
         self.agent = agent
         self.slot = names.index(agent)
+        self._faction = self.sim.layout.slot_faction()[self.slot]
         if opponent is None:
             from npc.scripted import ScriptedPolicy
 
             opponent = ScriptedPolicy()
         self.opponent = opponent
-        self.observation_space = observation_space(self.sim.num_actions)
+        self.layout = Layout(observation_space(self.sim.num_actions), obs_layout)
+        self.observation_space = self.layout.space
         self.action_space = gym.spaces.Discrete(self.sim.num_actions)
         self._obs: dict[str, np.ndarray] = {}
+        self._return, self._length = 0.0, 0
 
-    def _mine(self) -> dict[str, np.ndarray]:
-        return {k: v[0, self.slot].copy() for k, v in self._obs.items()}
+    def _mine(self) -> Any:
+        return self.layout.apply({k: v[0, self.slot] for k, v in self._obs.items()}, ())
+
+    def action_masks(self) -> np.ndarray:
+        """The learner's legal actions now, bool ``[num_actions]``."""
+        return self.sim.action_mask[0, self.slot].astype(bool)
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
-              ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+              ) -> tuple[Any, dict[str, Any]]:
         """Start an episode (a ``seed`` restarts the level and RNG sequence from it)."""
         super().reset(seed=seed)
         self._obs = self.sim.reset(seed)
+        self._return, self._length = 0.0, 0
         if not self.sim.world.ag[0, self.slot, PRESENT]:
             raise UserError(f"agent {self.agent!r} does not exist in this level")
         if self.render_mode == "human":
             self.render()
         return self._mine(), {}
 
-    def step(self, action: Any) -> tuple[dict[str, np.ndarray], float, bool, bool, dict]:
+    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict]:
         """Play one turn: the learner's ``action``, the opponent policy for the others."""
         actions = np.asarray(self.opponent(self._obs), dtype=np.int64).reshape(1, -1).copy()
         actions[0, self.slot] = int(action)
@@ -84,14 +101,18 @@ class MindcrawlGymEnv(gym.Env):
         self._obs = result.obs
         terminated = bool(result.terminated[0, self.slot])
         truncated = bool(result.truncated[0, self.slot])
+        reward = float(result.reward[0, self.slot])
+        self._return += reward
+        self._length += 1
         info: dict[str, Any] = {}
         if result.info["finished"][0]:
             info["winner"] = int(result.info["winner"][0])
-            info["episode"] = {"r": float(result.info["episode_return"][0, self.slot]),
-                               "l": int(result.info["episode_length"][0])}
+        if terminated or truncated:
+            info["episode_stats"] = {"r": self._return, "l": self._length,
+                                     "won": info.get("winner") == self._faction}
         if self.render_mode == "human":
             self.render()
-        return self._mine(), float(result.reward[0, self.slot]), terminated, truncated, info
+        return self._mine(), reward, terminated, truncated, info
 
     def render(self) -> np.ndarray | str | None:
         """Draw the world as the ``render_mode`` asks."""
