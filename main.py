@@ -4,6 +4,12 @@ This file only builds the parser and dispatches. Each package contributes its co
 with an ``add_parser(subparsers)`` function that registers them and sets ``run`` (a
 function of the parsed arguments returning an exit code). Bad input anywhere raises
 ``levels.errors.UserError``, printed here as one line with exit code 2.
+
+:func:`main` is also the one backstop for failures no command anticipated (see
+docs/reliability.md): an ``OSError`` is reported with its path and reason, a
+``RecursionError`` or ``MemoryError`` as input too deep or too large, and a second
+Ctrl-C as an interruption: always one line and exit code 2 (130 for Ctrl-C), never a
+traceback.
 """
 
 from __future__ import annotations
@@ -14,10 +20,11 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from levels.errors import UserError
+from levels.errors import UserError, os_error_message
 
 PROG = "mindcrawl"
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 
 def _command_groups() -> list[Callable[[Any], None]]:
@@ -58,12 +65,26 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except UserError as exc:
-        message = " ".join(str(exc).split())  # always exactly one line
-        print(f"{PROG}: error: {message}", file=sys.stderr)
-        return EXIT_USAGE
+        return report_error(str(exc))
     except BrokenPipeError:  # e.g. `main.py levels schema | head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except OSError as exc:  # a file operation no loader or writer wrapped
+        return report_error(os_error_message(exc))
+    except RecursionError:
+        return report_error("input nested too deeply to process")
+    except MemoryError:
+        return report_error("out of memory: the input asks for more than this machine has "
+                            "(see docs/reliability.md for the memory budget)")
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def report_error(message: str) -> int:
+    """Print ``mindcrawl: error: <message>`` as exactly one line; returns the exit code 2."""
+    print(f"{PROG}: error: {' '.join(message.split())}", file=sys.stderr)
+    return EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -57,6 +57,7 @@ from game.state import (
 )
 from levels.errors import UserError
 from levels.level import Level
+from levels.limits import MAX_NUM_ACTIONS, check_memory, describe, world_bytes
 from levels.params import LevelParams, load_params
 
 _WORLD_RNG_STREAM = 1
@@ -134,8 +135,8 @@ class BatchedSim:
         self.params = resolve_params(params, check=not levels)
         if not isinstance(num_worlds, (int, np.integer)) or num_worlds < 1:
             raise UserError(f"num_worlds must be a positive integer, got {num_worlds!r}")
-        if num_actions < CORE_ACTIONS:
-            raise UserError(f"num_actions must be at least {CORE_ACTIONS}, got {num_actions}")
+        if not CORE_ACTIONS <= num_actions <= MAX_NUM_ACTIONS:
+            raise UserError(f"num_actions must lie in [{CORE_ACTIONS}, {MAX_NUM_ACTIONS}], got {num_actions}")
         if max_turns is not None and max_turns < 1:
             raise UserError(f"max_turns must be positive, got {max_turns}")
         self.num_worlds = int(num_worlds)
@@ -151,6 +152,10 @@ class BatchedSim:
         self.layout = AgentLayout.from_params(self.params, self._levels or ())
         self.num_agents = self.layout.num_agents
         self.agent_names = self.layout.names
+        pool_levels = len(self._levels) if self._levels else self.pool_size
+        check_memory(world_bytes(self.params, self.num_worlds, pool_levels, self.num_actions, self.num_agents),
+                     f"{self.num_worlds} world(s) and {pool_levels} pooled level(s) of "
+                     f"{describe(self.params, self.num_agents)}")
         self.config = self._build_config()
         # Each agent's visibility grid covers its sight and the observation patch, so
         # reading it for any patch cell or visible entity needs no bounds check.

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +24,7 @@ from game.actions import ACTIONS_VERSION
 from game.spec import OBS_VERSION
 from game.state import FOV_CELL, World, grow_items
 from levels.errors import LevelFileError, ParamError, UserError
-from levels.files import atomic_write_bytes, read_user_bytes
+from levels.files import atomic_write_bytes, parse_json, read_user_bytes
 from levels.level import Level
 from levels.params import params_from_dict, params_to_dict
 
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
 
 FORMAT_NAME = "mindcrawl-save"
 FORMAT_VERSION = 1
+#: A save's arrays, unpacked, may take at most this much (far above any budgeted world).
+MAX_UNPACKED_BYTES = 8 * 2**30
 
 
 class SaveFileError(UserError, ValueError):
@@ -58,16 +61,21 @@ def save_sim(sim: BatchedSim, path: str | Path) -> None:
 def _read(path: str | Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     data = read_user_bytes(path, lambda reason: SaveFileError(f"{path}: {reason}"))
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise SaveFileError(f"{path}: arrays claim {unpacked} bytes unpacked, more than the "
+                                f"{MAX_UNPACKED_BYTES} a save may hold")
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in npz.files}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
+    # RuntimeError: encrypted members; NotImplementedError: unknown compression methods.
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError, RuntimeError,
+            NotImplementedError, zlib.error) as exc:
         raise SaveFileError(f"{path}: not a Mindcrawl save or truncated ({exc})") from None
     if "meta" not in arrays:
         raise SaveFileError(f"{path}: not a Mindcrawl save (no metadata)")
-    try:
-        meta = json.loads(arrays.pop("meta").tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SaveFileError(f"{path}: corrupt metadata ({exc})") from None
+    meta = parse_json(arrays.pop("meta").tobytes(),
+                      lambda reason: SaveFileError(f"{path}: corrupt metadata ({reason})"))
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
         raise SaveFileError(f"{path}: not a Mindcrawl save")
     for key, want in (("version", FORMAT_VERSION), ("obs_version", OBS_VERSION),

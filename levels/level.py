@@ -17,9 +17,10 @@ from typing import Any
 import numpy as np
 
 from levels.errors import LevelFileError, ParamError
-from levels.files import atomic_write_text, read_user_text
+from levels.files import atomic_write_text, parse_json, read_user_text
 from levels.params import ITEM_CATEGORIES, LevelParams, params_from_dict, params_to_dict
 from levels.tiles import TILE_CHARS, Tile
+from levels.validate import MAX_LOCK_ID, check_level
 
 FORMAT_NAME = "mindcrawl-level"
 FORMAT_VERSION = 1
@@ -191,7 +192,7 @@ class Level:
         for entry in _field(data, "locks", list):
             f, y, x, lock = _ints(entry, 4, "locks")
             _check_cell(tiles, (f, y, x), "locks")
-            if tiles[f, y, x] != Tile.DOOR_LOCKED or lock < 1:
+            if tiles[f, y, x] != Tile.DOOR_LOCKED or not 1 <= lock <= MAX_LOCK_ID:
                 raise LevelFileError(f"locks: ({f}, {y}, {x}) is not a locked door with a lock id >= 1")
             locks[f, y, x] = lock
         items = tuple(_item_from_dict(d, tiles) for d in _field(data, "items", list))
@@ -200,16 +201,14 @@ class Level:
         _check_cell(tiles, entry, "entry")
         generators = tuple(str(g) for g in _field(data, "generators", list))
         seed = _field(data, "seed", int)
-        return cls(params, seed, tiles, locks, items, spawns, entry, generators)
+        level = cls(params, seed, tiles, locks, items, spawns, entry, generators)
+        check_level(level)  # the invariants the simulator relies on (levels.validate)
+        return level
 
     @classmethod
     def from_json(cls, text: str) -> Level:
         """Parse a level from :meth:`to_json` text."""
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise LevelFileError(f"not valid JSON ({exc})") from None
-        return cls.from_dict(data)
+        return cls.from_dict(parse_json(text, LevelFileError))
 
     @classmethod
     def load(cls, path: str | Path) -> Level:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,8 @@ import tomli_w
 
 from levels import schema
 from levels.errors import ParamError
-from levels.files import atomic_write_text, read_user_text
+from levels.files import MAX_TEXT_BYTES, atomic_write_text, parse_toml, read_user_text
+from levels.limits import level_memory_problem
 from levels.schema import FloatRange, IntRange, Weights, param
 
 GENERATORS = ("bsp", "caves", "drunkard", "maze", "arena")
@@ -347,6 +347,9 @@ class LevelParams:
                     raise ParamError(f"{where}.items[{j}]", f"{item!r} is not a loot kind")
         if self.loot.density[1] > 0 and not any(k.weight > 0 for k in kinds.values()):
             raise ParamError("loot.kinds", "every kind has weight 0 but loot.density is above 0")
+        memory = level_memory_problem(self)  # docs/reliability.md: budgets before allocation
+        if memory:
+            raise ParamError("", memory)
 
 
 def _resolve_all(params: LevelParams) -> tuple[GenerationParams, ...]:
@@ -438,11 +441,10 @@ def load_params(source: str | Path | LevelParams) -> LevelParams:
 
 
 def _load_file(path: Path) -> LevelParams:
-    text = read_user_text(path, lambda reason: ParamError("", reason, str(path)))
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ParamError("", f"not valid TOML: {exc}", str(path)) from None
+    def error(reason: str) -> ParamError:
+        return ParamError("", reason, str(path))
+
+    data = parse_toml(read_user_text(path, error, limit=MAX_TEXT_BYTES), error)
     try:
         return params_from_dict(data)
     except ParamError as exc:

@@ -27,14 +27,13 @@ from __future__ import annotations
 import copy
 import dataclasses
 import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from levels import schema
 from levels.errors import ParamError
-from levels.files import read_user_text
+from levels.files import MAX_TEXT_BYTES, parse_toml, read_user_text
 from levels.params import LOOT_CATEGORIES, LevelParams, SpawnGroup, deep_merge, params_from_dict, params_to_dict
 
 SHIFT_DIR = Path(__file__).parent / "shifts"
@@ -74,11 +73,10 @@ def load_shift(source: str | Path) -> Shift:
         if not path.exists():
             raise ParamError("", f"no shift or file named {str(source)!r} (shifts: {', '.join(shift_names())})")
     where = str(path)
-    text = read_user_text(path, lambda reason: ParamError("", reason, where))
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ParamError("", f"not valid TOML: {exc}", where) from None
+    def error(reason: str) -> ParamError:
+        return ParamError("", reason, where)
+
+    data = parse_toml(read_user_text(path, error, limit=MAX_TEXT_BYTES), error)
     return shift_from_dict(data, path.stem, where)
 
 

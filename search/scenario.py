@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from levels.errors import UserError
+from levels.files import MAX_TEXT_BYTES, parse_json, read_user_text
 from levels.tiles import TILE_CHARS, Tile
 from search.moves import BLOCKING, Cell
 
@@ -98,14 +99,11 @@ class Scenario:
 def load_scenario(path: str | Path) -> Scenario:
     """Read and check one scenario file."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ScenarioError(f"{path}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+
+    def error(reason: str) -> ScenarioError:
+        return ScenarioError(f"{path}: {reason}")
+
+    data = parse_json(read_user_text(path, error, limit=MAX_TEXT_BYTES), error)
     return parse_scenario(data, source=str(path))
 
 

@@ -227,11 +227,12 @@ def test_check_level_files(tmp_path: Path) -> None:
     truncated.write_text(good.read_text()[:500])
     assert_user_error(run("levels", "check", truncated), str(truncated), "not valid JSON")
 
-    cut = tmp_path / "cut.json"  # the stairs down become floor: the floors below are cut off
+    cut = tmp_path / "cut.json"  # the stairs (down and up) become floor: the floors below are cut off
     data = level.to_dict()
     f, y, x = level.stairs_down()[0]
-    row = data["floors"][f][y]
-    data["floors"][f][y] = row[:x] + "." + row[x + 1:]
+    for floor in (f, f + 1):
+        row = data["floors"][floor][y]
+        data["floors"][floor][y] = row[:x] + "." + row[x + 1:]
     cut.write_text(json.dumps(data))
     assert_user_error(run("levels", "check", cut), str(cut), "cannot be reached")
 

@@ -7,13 +7,12 @@ Unknown keys and wrong types are refused with one line naming the file and the k
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
 
 from levels.errors import UserError
-from levels.files import read_user_text
+from levels.files import MAX_TEXT_BYTES, parse_toml, read_user_text
 
 CONFIG_DIR = Path(__file__).parent / "configs"
 
@@ -215,11 +214,11 @@ def config_from_dict(data: dict[str, Any], source: str = "config") -> TrainConfi
 def load_config(path: str | Path | None = None) -> TrainConfig:
     """Read a training config TOML (``None``: the shipped ``default.toml``)."""
     path = Path(path) if path is not None else CONFIG_DIR / "default.toml"
-    text = read_user_text(path, lambda reason: ConfigError(f"{path}: {reason}"), missing="no such config file")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    def error(reason: str) -> ConfigError:
+        return ConfigError(f"{path}: {reason}")
+
+    text = read_user_text(path, error, missing="no such config file", limit=MAX_TEXT_BYTES)
+    data = parse_toml(text, error)
     return config_from_dict(data, str(path))
 
 

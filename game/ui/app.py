@@ -63,7 +63,8 @@ from game.ui.viewstate import (
     turn_messages,
     visible_cells,
 )
-from levels.errors import UserError
+from levels.errors import UserError, write_failure
+from levels.files import write_via_buffer
 from levels.generate import generate
 from levels.level import Level
 from levels.params import LevelParams
@@ -881,8 +882,11 @@ class App:
         self._say(f"{s.outcome[:-1]}: {s.death[:1].lower()}{s.death[1:]}." if s.death else s.outcome)
         if s.replay_of is None:
             path = self.recording_path()
-            s.recording.save(path)
-            self._say(f"Recording: {path}")
+            try:
+                s.recording.save(path)
+                self._say(f"Recording: {path}")
+            except UserError as exc:
+                self._say(f"Could not write the recording: {write_failure(exc)}.")
         dead = s.player >= 0 and not s.alive(s.player)
         if dead and self.save_path.exists() and peek_state(self.save_path).get("run_id") == s.run_id:
             self.save_path.unlink()  # permadeath: the dead hero's save goes too
@@ -907,7 +911,11 @@ class App:
                  "facing": {str(k): v for k, v in s.facing.items()}, "log": list(s.log)[-50:],
                  "view": self.mode.value, "spectate": self.spectate,
                  "controller": self.controller.name, "controller_state": self.controller.get_state()}
-        save_game(self.save_path, s.sim, state, s.recording)
+        try:
+            save_game(self.save_path, s.sim, state, s.recording)
+        except UserError as exc:  # disk full, read-only, ...: the game goes on
+            self._say(f"Could not save: {write_failure(exc)}; the previous save is kept.")
+            return
         self._say(f"Game saved (turn {s.turn}).")
 
     def load(self) -> None:
@@ -948,7 +956,10 @@ class App:
         """Write the recording of a run being left unfinished (finished runs wrote theirs)."""
         s = self.session
         if s.turn and s.replay_of is None and not s.finished:
-            s.recording.save(self.recording_path())
+            try:
+                s.recording.save(self.recording_path())
+            except UserError as exc:
+                self._say(f"Could not write the recording: {write_failure(exc)}.")
 
     def toggle_panel(self) -> None:
         """Open or close the designer panel."""
@@ -1097,4 +1108,4 @@ def screenshot(app: App, path: str | Path) -> None:
     """Write the current frame as a PNG."""
     surface = pygame.Surface(app.screen.get_size())
     app.draw(surface)
-    pygame.image.save(surface, str(path))
+    write_via_buffer(path, lambda buffer: pygame.image.save(surface, buffer, "frame.png"))

@@ -30,7 +30,7 @@ from game.actions import ACTIONS_VERSION, CORE_ACTIONS
 from game.batch import BatchedSim
 from game.spec import OBS_VERSION
 from levels.errors import LevelFileError, UserError
-from levels.files import atomic_write_bytes, atomic_write_text, read_user_text
+from levels.files import atomic_write_bytes, atomic_write_text, parse_json, read_user_text
 from levels.level import Level
 
 FORMAT_NAME = "mindcrawl-recording"
@@ -125,12 +125,10 @@ class Recording:
     @classmethod
     def load(cls, path: str | Path) -> Recording:
         """Read a recording file; errors name the file and the reason."""
-        text = read_user_text(path, lambda reason: RecordingError(f"{path}: {reason}"))
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise RecordingError(f"{path}: not valid JSON ({exc})") from None
-        return cls.from_dict(data, str(path))
+        def error(reason: str) -> RecordingError:
+            return RecordingError(f"{path}: {reason}")
+
+        return cls.from_dict(parse_json(read_user_text(path, error), error), str(path))
 
 
 def replay_sim(rec: Recording) -> BatchedSim:

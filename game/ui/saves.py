@@ -18,6 +18,7 @@ import io
 import json
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from game.batch import BatchedSim
 from game.saves import load_sim, save_sim
 from game.ui.recording import Recording, RecordingError
 from levels.errors import UserError
-from levels.files import atomic_write_bytes, read_user_bytes
+from levels.files import MAX_FILE_BYTES, atomic_write_bytes, parse_json, read_user_bytes
 
 FORMAT_NAME = "mindcrawl-game-save"
 FORMAT_VERSION = 1
@@ -74,14 +75,20 @@ def load_game(path: str | Path) -> LoadedGame:
             missing = [m for m in _MEMBERS if m not in names]
             if missing:
                 raise GameSaveError(f"{path}: not a Mindcrawl game save (no {missing[0]})")
+            for name in _MEMBERS:
+                if archive.getinfo(name).file_size > MAX_FILE_BYTES:
+                    raise GameSaveError(f"{path}: member {name} claims {archive.getinfo(name).file_size} "
+                                        f"bytes, more than the {MAX_FILE_BYTES} a save may hold")
             members = {name: archive.read(name) for name in _MEMBERS}
-    except (zipfile.BadZipFile, EOFError) as exc:
-        raise GameSaveError(f"{path}: not a Mindcrawl game save or truncated ({exc})") from None
-    try:
-        state = json.loads(members["state.json"])
-        rec_data = json.loads(members["recording.json"])
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise GameSaveError(f"{path}: corrupt save ({exc})") from None
+    # RuntimeError: encrypted members; NotImplementedError: unknown compression methods.
+    except (zipfile.BadZipFile, EOFError, RuntimeError, NotImplementedError, zlib.error, ValueError) as exc:
+        raise GameSaveError(f"{path}: not a Mindcrawl game save or damaged ({exc})") from None
+
+    def corrupt(reason: str) -> GameSaveError:
+        return GameSaveError(f"{path}: corrupt save ({reason})")
+
+    state = parse_json(members["state.json"], corrupt)
+    rec_data = parse_json(members["recording.json"], corrupt)
     if not isinstance(state, dict) or state.get("format") != FORMAT_NAME:
         raise GameSaveError(f"{path}: not a Mindcrawl game save")
     if state.get("version") != FORMAT_VERSION:
@@ -106,6 +113,7 @@ def peek_state(path: str | Path) -> dict[str, Any]:
     try:
         with zipfile.ZipFile(path) as archive:
             state = json.loads(archive.read("state.json"))
-    except (OSError, KeyError, zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError):
+    except (OSError, KeyError, zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError,
+            RuntimeError, NotImplementedError, zlib.error, ValueError, RecursionError):
         return {}
     return state if isinstance(state, dict) else {}
