@@ -24,14 +24,14 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 
 bench: $(STAMP)
-	$(PY) bench/levels.py
+	$(PY) bench/level_stats.py
 
 # RLlib pins its own gymnasium, so it gets its own venv (docs/ray.md); `make test` does not need it.
 rllib:
 	$(PYTHON) -m venv .venv-rllib
 	.venv-rllib/bin/python -m pip install --quiet --disable-pip-version-check torch==2.13.0
 	.venv-rllib/bin/python -m pip install --quiet --disable-pip-version-check -e ".[rllib]"
-	.venv-rllib/bin/python bench/rllib_pettingzoo.py --iterations 3
+	.venv-rllib/bin/python bench/rllib_pettingzoo.py --params dungeon --max-cycles 200 --iterations 3
 
 clean:
 	rm -rf $(VENV) .venv-rllib .pytest_cache .hypothesis build *.egg-info

@@ -2,7 +2,7 @@
 
 Run from anywhere::
 
-    .venv/bin/python bench/levels.py [--seeds N] [--timing-seeds N] [--json OUT]
+    .venv/bin/python bench/level_stats.py [--seeds N] [--timing-seeds N] [--json OUT]
 
 1. Speed: the median and p90 time of ``levels.generate`` for a 64x64, 3-floor
    ``dungeon`` level (target: median under 20 ms), after a warm-up.
@@ -22,8 +22,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# The repo root goes first, ahead of this script's own folder, where this file would
-# otherwise shadow the `levels` package.
+# The repo root goes first, ahead of this script's own folder (named level_stats.py, not
+# levels.py, so that no bench script shadows the `levels` package).
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
