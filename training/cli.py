@@ -3,11 +3,18 @@
 A training run lives in one directory (``--out``)::
 
     config.toml                 the resolved training config (resume reads it back)
-    metrics.csv, curve.png      one row per PPO iteration; the learning curve
+    metrics.csv, curve.png      one row per PPO iteration; the learning curve against agent-steps
+    tensorboard/                the same metrics as TensorBoard event files (x: agent-steps)
     policy.safetensors          the latest policy (loadable by ``eval`` and ``play``)
     best.safetensors            the policy of the best periodic evaluation
     state.safetensors           optimiser, snapshots and generator states (for --resume)
     eval.json                   the last evaluation
+
+Two win rates, named by what they measure: ``train_win_rate`` over the training
+episodes, against the curriculum's opponents (which may be weakened), and
+``eval_win_rate`` from the periodic evaluations on unseen seeds against the
+full-strength opponent. ``--set KEY=VALUE`` overrides any config key
+(:mod:`training.overrides`).
 
 ``--backend ray`` runs the same loop with rollouts on Ray actors
 (:mod:`training.distributed`); the run directory is the same.
@@ -40,6 +47,7 @@ from npc.policy import Policy, ScriptedNPC
 from training.config import TrainConfig, config_to_dict, load_config
 from training.evaluate import EvalResult, check_eval_request, evaluate
 from training.metrics import MetricsLog, plot_curve
+from training.overrides import apply_overrides
 from training.ppo import SimFactory, Trainer
 
 EXIT_INTERRUPTED = 130
@@ -60,6 +68,8 @@ def add_parser(subparsers: Any) -> None:
     train.add_argument("--policy", choices=sorted(ARCHITECTURES), help="network (overrides the config)")
     train.add_argument("--steps", type=int, help="total learner agent-steps (overrides the config)")
     train.add_argument("--seed", type=int, help="seed (overrides the config)")
+    train.add_argument("--set", action="append", default=[], dest="overrides", metavar="KEY=VALUE",
+                       help="override any config key, e.g. --set ppo.learning_rate=3e-4 (repeatable)")
     train.add_argument("--out", default="runs/train", help="run directory (default: runs/train)")
     train.add_argument("--resume", metavar="DIR", help="continue the run in DIR")
     train.add_argument("--no-progress", action="store_true", help="plain log lines instead of a progress bar")
@@ -97,6 +107,8 @@ def _command_line(args: argparse.Namespace) -> str:
         value = getattr(args, option, None)
         if value is not None and not (option == "out" and args.resume):
             parts += [f"--{option}", str(value)]
+    for item in getattr(args, "overrides", None) or []:
+        parts += ["--set", item]
     return shlex.join(parts)
 
 
@@ -120,7 +132,8 @@ def _resolve_config(args: argparse.Namespace) -> tuple[TrainConfig, Path, bool]:
         run_dir = Path(args.resume)
         if not (run_dir / "config.toml").exists() or not (run_dir / "state.safetensors").exists():
             raise UserError(f"{run_dir}: not a resumable training run (config.toml or state.safetensors missing)")
-        if args.config or args.params or args.preset or args.policy or args.seed is not None:
+        if (args.config or args.params or args.preset or args.policy or args.seed is not None
+                or getattr(args, "overrides", None)):
             raise UserError("--resume continues a run with its own config; only --steps may change")
         cfg = load_config(run_dir / "config.toml")
     else:
@@ -136,6 +149,7 @@ def _resolve_config(args: argparse.Namespace) -> tuple[TrainConfig, Path, bool]:
             if args.seed < 0:
                 raise UserError(f"--seed must be non-negative, got {args.seed}")
             cfg.seed = args.seed
+        cfg = apply_overrides(cfg, getattr(args, "overrides", None) or [])
     if args.steps is not None:
         if args.steps <= 0:
             raise UserError(f"--steps must be positive, got {args.steps}")
@@ -249,7 +263,7 @@ class TrainRun:
             "iteration": t.iteration, "steps": t.steps, "minutes": self.minutes(),
             "steps_per_s": (t.steps - before) / max(time.perf_counter() - clock, 1e-9), "phase": t.phase,
             "episodes": episodes.episodes,
-            "win_rate": episodes.wins / episodes.episodes if episodes.episodes else "",
+            "train_win_rate": episodes.wins / episodes.episodes if episodes.episodes else "",
             "mean_return": float(np.mean(episodes.returns)) if episodes.returns else "",
             "mean_length": float(np.mean(episodes.lengths)) if episodes.lengths else "",
             "rollout_s": stats.rollout_s, "update_s": stats.update_s, "policy_loss": stats.policy_loss,
@@ -319,9 +333,9 @@ def _fmt(value: Any, spec: str) -> str:
 
 def _row_text(row: dict[str, Any], short: bool = False) -> str:
     text = (f"{_fmt(row['steps_per_s'], '.0f')} steps/s  return {_fmt(row['mean_return'], '.2f')}  "
-            f"win {_fmt(row['win_rate'], '.2f')}")
+            f"train win {_fmt(row['train_win_rate'], '.2f')} (curriculum opponents)")
     if "eval_win_rate" in row:
-        text += f"  eval {row['eval_win_rate']:.2f}"
+        text += f"  eval win {row['eval_win_rate']:.2f} (vs full-strength opponent)"
     if short:
         return text
     return f"it {row['iteration']:5d}  steps {row['steps']:9d}  {row['minutes']:6.1f} min  " + text

@@ -1,4 +1,9 @@
-"""Training metrics: a CSV log, an optional TensorBoard log, and the learning-curve PNG."""
+"""Training metrics: a CSV log, a TensorBoard log, and the learning-curve PNG (against agent-steps).
+
+``train_win_rate`` is over training episodes, against the curriculum's (possibly
+weakened) opponents; ``eval_win_rate`` is from evaluations on unseen seeds against the
+full-strength opponent.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +15,14 @@ from typing import Any
 
 from levels.files import atomic_write_bytes
 
-COLUMNS = ("iteration", "steps", "minutes", "steps_per_s", "phase", "episodes", "win_rate", "mean_return",
+COLUMNS = ("iteration", "steps", "minutes", "steps_per_s", "phase", "episodes", "train_win_rate", "mean_return",
            "mean_length", "rollout_s", "update_s", "policy_loss", "value_loss", "entropy", "approx_kl",
            "clip_frac",
            "eval_win_rate", "eval_ci_low", "eval_ci_high", "eval_episodes")
 
 
 class MetricsLog:
-    """Appends rows to ``metrics.csv`` (and TensorBoard when it is installed)."""
+    """Appends rows to ``metrics.csv`` and to TensorBoard (``tensorboard/``, x: agent-steps)."""
 
     def __init__(self, run_dir: Path, resume_steps: int | None = None, tensorboard: bool = True) -> None:
         self.path = run_dir / "metrics.csv"
@@ -25,6 +30,9 @@ class MetricsLog:
         if resume_steps is not None and self.path.exists():
             with self.path.open(newline="") as handle:
                 self.rows = [r for r in csv.DictReader(handle) if int(r["steps"]) <= resume_steps]
+        for row in self.rows:  # runs logged before the column was renamed
+            if "win_rate" in row and "train_win_rate" not in row:
+                row["train_win_rate"] = row.pop("win_rate")
         self._rewrite()
         self.writer = None
         if tensorboard:
@@ -62,7 +70,7 @@ def _floats(rows: Sequence[dict[str, Any]], key: str) -> list[float]:
 
 
 def plot_curve(rows: Sequence[dict[str, Any]], path: Path, title: str) -> None:
-    """Win rate (training episodes and evaluations with 95% CI) and return against minutes."""
+    """Win rates (training episodes; evaluations with 95% CI) and return against agent-steps."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -70,25 +78,26 @@ def plot_curve(rows: Sequence[dict[str, Any]], path: Path, title: str) -> None:
 
     import matplotlib.pyplot as plt
 
-    minutes = _floats(rows, "minutes")
+    steps = _floats(rows, "steps")
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(7, 6), sharex=True)
-    ax1.plot(minutes, _floats(rows, "win_rate"), lw=1, alpha=0.6, label="training episodes")
-    evals = [(m, w, lo, hi) for m, w, lo, hi in zip(minutes, _floats(rows, "eval_win_rate"),
+    ax1.plot(steps, _floats(rows, "train_win_rate"), lw=1, alpha=0.6,
+             label="training episodes (vs curriculum opponents)")
+    evals = [(m, w, lo, hi) for m, w, lo, hi in zip(steps, _floats(rows, "eval_win_rate"),
                                                     _floats(rows, "eval_ci_low"), _floats(rows, "eval_ci_high"),
                                                     strict=True) if not math.isnan(w)]
     if evals:
         m, w, lo, hi = (list(x) for x in zip(*evals, strict=True))
         ax1.errorbar(m, w, yerr=[[a - b for a, b in zip(w, lo, strict=True)],
                                  [b - a for a, b in zip(w, hi, strict=True)]],
-                     fmt="o-", color="C3", capsize=3, label="evaluation (95% CI)")
+                     fmt="o-", color="C3", capsize=3, label="evaluation vs full-strength opponent (95% CI)")
     ax1.axhline(0.8, color="grey", ls="--", lw=0.8)
     ax1.set_ylim(0, 1)
     ax1.set_ylabel("win rate")
     ax1.legend(loc="lower right")
     ax1.set_title(title)
-    ax2.plot(minutes, _floats(rows, "mean_return"), lw=1)
+    ax2.plot(steps, _floats(rows, "mean_return"), lw=1)
     ax2.set_ylabel("mean episode return")
-    ax2.set_xlabel("wall-clock minutes")
+    ax2.set_xlabel("learner agent-steps")
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100)
