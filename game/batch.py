@@ -32,6 +32,7 @@ import numpy as np
 from game import kernels
 from game.actions import CORE_ACTIONS
 from game.fov import build_fov_table
+from game.goals import elimination_targets, goal_names
 from game.layout import AgentLayout
 from game.pool import LevelPool, item_kind_names
 from game.rng import fresh_seed, seed_states
@@ -39,6 +40,7 @@ from game.spec import PATCH_RADIUS
 from game.state import (
     ALIVE,
     OBJECTIVE_NAMES,
+    OUT_CAUSE,
     OUT_FINISHED,
     OUT_LENGTH,
     OUT_RESET,
@@ -163,7 +165,7 @@ class BatchedSim:
         self.shape = (self.params.floors.count, self.params.floors.height,
                       self.params.floors.width)
         self.world: World = new_world(self.num_worlds, self.num_agents, 0, self.shape,
-                                      self.num_actions, self.fov_grid)
+                                      self.num_actions, self.fov_grid, len(self.layout.factions))
         self.entity_kind = bool(entity_kind)
         #: Item kind names by ``entity_kind`` id: id ``j + 1`` is ``entity_kind_names[j]``.
         self.entity_kind_names = item_kind_names(self.params)
@@ -185,7 +187,8 @@ class BatchedSim:
         table = build_fov_table(int(sight.max()))
         return Config(sight=sight, weights=weights,
                       rules=np.array([self.max_turns, rules.water_turns, rules.lava_damage], np.int32),
-                      fov_parent=table.parent, fov_row_end=table.row_end)
+                      fov_parent=table.parent, fov_row_end=table.row_end,
+                      targets=elimination_targets(self.params, self.layout.factions))
 
     def reseed(self, seed: int) -> None:
         """Restart from ``seed``: new level pool seeds and world RNGs (call :meth:`reset` next)."""
@@ -298,8 +301,13 @@ class BatchedSim:
         o, w = self.out, self.world
         return {"alive": w.ag[:, :, ALIVE] != 0, "present": w.ag[:, :, PRESENT] != 0,
                 "finished": o.wout[:, OUT_FINISHED] != 0, "reset": o.wout[:, OUT_RESET] != 0,
-                "winner": o.wout[:, OUT_WINNER], "episode_return": o.final_return,
+                "winner": o.wout[:, OUT_WINNER], "cause": o.wout[:, OUT_CAUSE],
+                "goal": w.goal, "episode_return": o.final_return,
                 "episode_length": o.wout[:, OUT_LENGTH], "turn": w.wi[:, W_TURN]}
+
+    def goals(self, b: int = 0) -> dict[str, str]:
+        """Each faction's goal in world ``b`` this episode, by faction name."""
+        return goal_names(self.layout.factions, self.world.goal[b])
 
     @property
     def action_mask(self) -> np.ndarray:

@@ -15,7 +15,9 @@ from game.observe import observe_world
 from game.rng import randint
 from game.rules import tick
 from game.state import (
+    FACTION,
     FLOOR,
+    OUT_CAUSE,
     OUT_FINISHED,
     OUT_LENGTH,
     OUT_RESET,
@@ -24,7 +26,10 @@ from game.state import (
     W_CELLS,
     W_DONE,
     W_EPISODE,
+    W_FACTION_BITS,
     W_FACTIONS,
+    W_GOAL_CAUSE,
+    W_GOAL_MET,
     W_LEVEL,
     W_NEXT_LEVEL,
     W_TILES_VERSION,
@@ -40,7 +45,7 @@ from game.state import (
 from levels.tiles import Tile
 
 _SPECIAL = np.zeros(len(Tile), np.uint8)
-for _t in (Tile.DOOR_OPEN, Tile.DOOR_CLOSED, Tile.DOOR_LOCKED, Tile.STAIRS_DOWN, Tile.STAIRS_UP):
+for _t in (Tile.DOOR_OPEN, Tile.DOOR_CLOSED, Tile.DOOR_LOCKED, Tile.STAIRS_DOWN, Tile.STAIRS_UP, Tile.EXIT):
     _SPECIAL[_t] = 1
 
 
@@ -56,6 +61,9 @@ def reset_world(W, P, b: int) -> None:
     wi[W_EPISODE] += 1
     wi[W_FACTIONS] = P.factions[k]
     wi[W_TILES_VERSION] = 0
+    wi[W_GOAL_MET] = 0
+    wi[W_GOAL_CAUSE] = 0
+    W.goal[b] = P.goal[k]
     W.tiles[b] = P.tiles[k]
     W.locks[b] = P.locks[k]
     W.occ[b] = -1
@@ -63,16 +71,19 @@ def reset_world(W, P, b: int) -> None:
     W.ag[b] = P.ag[k]
     W.it[b] = P.it[k]
     W.ep_return[b] = 0.0
+    bits = 0
     for a in range(W.ag.shape[1]):
         ag = W.ag[b, a]
         if ag[PRESENT]:
             W.occ[b, ag[FLOOR], ag[Y], ag[X]] = a
+            bits |= 1 << ag[FACTION]
+    wi[W_FACTION_BITS] = bits
     _list_cells(W, b)
 
 
 @njit(cache=True, error_model="numpy")
 def _list_cells(W, b: int) -> None:
-    """Record the door and stairs cells of world ``b`` (they never stop being doors)."""
+    """Record the door, stairs and exit cells of world ``b`` (they never stop being what they are)."""
     n = 0
     floors, height, width = W.tiles.shape[1], W.tiles.shape[2], W.tiles.shape[3]
     for f in range(floors):
@@ -95,6 +106,7 @@ def _clear_step(out, b: int) -> None:
     out.wout[b, OUT_FINISHED] = 0
     out.wout[b, OUT_RESET] = 0
     out.wout[b, OUT_WINNER] = -1
+    out.wout[b, OUT_CAUSE] = 0
 
 
 @njit(cache=True, error_model="numpy")
@@ -175,11 +187,11 @@ def _keep_alive(S) -> int:
 def _borrow_all(W, P, C, out, S):
     W = World(_borrow(W.rng), _borrow(W.wi), _borrow(W.tiles), _borrow(W.locks), _borrow(W.occ),
               _borrow(W.ag), _borrow(W.memory), _borrow(W.mask), _borrow(W.ep_return),
-              _borrow(W.it), _borrow(W.cells), _borrow(W.fov))
+              _borrow(W.it), _borrow(W.cells), _borrow(W.fov), _borrow(W.goal))
     P = Pool(_borrow(P.tiles), _borrow(P.locks), _borrow(P.ag), _borrow(P.it), _borrow(P.factions),
-             _borrow(P.kind))
+             _borrow(P.kind), _borrow(P.goal))
     C = Config(_borrow(C.sight), _borrow(C.weights), _borrow(C.rules), _borrow(C.fov_parent),
-               _borrow(C.fov_row_end))
+               _borrow(C.fov_row_end), _borrow(C.targets))
     out = Outputs(_borrow(out.patch), _borrow(out.entities), _borrow(out.entity_mask),
                   _borrow(out.self_vec), _borrow(out.reward), _borrow(out.terminated),
                   _borrow(out.truncated), _borrow(out.final_return), _borrow(out.wout),

@@ -13,6 +13,7 @@ from numba import njit
 from game.fov import compute_fov
 from game.rules import compute_mask, key_slot, reach_of
 from game.spec import (
+    ENTITY_COLUMN,
     FEATURE_CLIP,
     HP_SCALE,
     KEY_SCALE,
@@ -25,11 +26,14 @@ from game.spec import (
     PATCH,
     PATCH_RADIUS,
     POS_SCALE,
+    SELF_COLUMN,
     STAT_SCALE,
     TURN_SCALE,
 )
 from game.state import (
     ALIVE,
+    ARTIFACT,
+    ARTIFACTS,
     ATK,
     BUFF_ATK,
     BUFF_DEF,
@@ -44,6 +48,8 @@ from game.state import (
     FOV_CELL,
     FOV_N,
     FOV_VERSION,
+    G_ESCAPE,
+    G_FETCH,
     HP,
     I_BATK,
     I_BDEF,
@@ -58,6 +64,8 @@ from game.state import (
     I_X,
     I_Y,
     KEYS,
+    KNOWN_ARTIFACT,
+    KNOWN_EXIT,
     LOC_FLOOR,
     MAX_HP,
     MELEE,
@@ -82,7 +90,13 @@ _DOOR_CLOSED = np.uint8(Tile.DOOR_CLOSED)
 _DOOR_LOCKED = np.uint8(Tile.DOOR_LOCKED)
 _STAIRS_DOWN = np.uint8(Tile.STAIRS_DOWN)
 _STAIRS_UP = np.uint8(Tile.STAIRS_UP)
+_EXIT = np.uint8(Tile.EXIT)
 _CLIP = np.float32(FEATURE_CLIP)
+_E_EXIT = ENTITY_COLUMN["is_exit"]
+_E_ARTIFACT = ENTITY_COLUMN["is_artifact"]
+_S_GOAL = SELF_COLUMN["goal_eliminate"]  # then escape, fetch, survive (G_* order)
+_S_HAS_ARTIFACT = SELF_COLUMN["has_artifact"]
+_S_TARGET = SELF_COLUMN["target_known"]  # then dz, dy, dx, dist
 
 
 @njit(cache=True, error_model="numpy")
@@ -142,6 +156,9 @@ def _potion_cols(it: np.ndarray, row: np.ndarray, j: int) -> None:
 @njit(cache=True, error_model="numpy", inline="always")
 def _item_token(it: np.ndarray, my_dex: int, row: np.ndarray) -> None:
     c = it[I_CAT]
+    if c == ARTIFACT:
+        row[_E_ARTIFACT] = 1.0
+        return
     row[1 + c] = 1.0
     if c == MELEE:
         _put(row, 15, it[I_DMIN] / STAT_SCALE)
@@ -160,6 +177,8 @@ def _cell_token(t: int, have_key: bool, row: np.ndarray) -> None:
         row[6] = 1.0
     elif t == _STAIRS_UP:
         row[7] = 1.0
+    elif t == _EXIT:
+        row[_E_EXIT] = 1.0
     else:
         row[5] = 1.0
         if t == _DOOR_OPEN:
@@ -208,6 +227,43 @@ def _self_features(ag: np.ndarray, its: np.ndarray, floors: int, height: int, wi
         v[27] = 1.0
     elif under == _STAIRS_UP:
         v[27] = -1.0
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _goal_features(ag: np.ndarray, goal: int, height: int, width: int, v: np.ndarray) -> None:
+    """The goal one-hot, the artifact flag and the remembered goal target (after _self_features)."""
+    v[_S_GOAL + goal] = 1.0
+    if ag[ARTIFACTS] > 0:
+        v[_S_HAS_ARTIFACT] = 1.0
+    target = -1
+    if goal == G_ESCAPE or (goal == G_FETCH and ag[ARTIFACTS] > 0):
+        target = ag[KNOWN_EXIT]
+    elif goal == G_FETCH:
+        target = ag[KNOWN_ARTIFACT]
+    if target < 0:
+        return
+    plane = height * width
+    tf = target // plane
+    ty = target % plane // width
+    tx = target % width
+    v[_S_TARGET] = 1.0
+    _put(v, _S_TARGET + 1, tf - ag[FLOOR])
+    _put(v, _S_TARGET + 2, (ty - ag[Y]) / POS_SCALE)
+    _put(v, _S_TARGET + 3, (tx - ag[X]) / POS_SCALE)
+    _put(v, _S_TARGET + 4, max(abs(ty - ag[Y]), abs(tx - ag[X])) / POS_SCALE)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _remember_exit(ag: np.ndarray, f: int, y: int, x: int, ey: int, ex: int, height: int, width: int) -> None:
+    """Keep the exit at (f, ey, ex), seen now, if it is nearer than the one remembered."""
+    known = ag[KNOWN_EXIT]
+    plane = height * width
+    if known >= 0 and known // plane == f:
+        ky = known % plane // width
+        kx = known % width
+        if max(abs(ky - y), abs(kx - x)) <= max(abs(ey - y), abs(ex - x)):
+            return
+    ag[KNOWN_EXIT] = f * plane + ey * width + ex
 
 
 @njit(cache=True, error_model="numpy")
@@ -325,6 +381,7 @@ def observe_world(W, C, out, S, b: int, reward_explore: bool, item_kind: np.ndar
             nc += 1
             if -R <= dy <= R and -R <= dx <= R:
                 patch[dy + R, dx + R, 3] = OCC_ALLY if ags[o, FACTION] == me else OCC_ENEMY
+        artifact_seen = False
         for i in range(n_items):
             if its[i, I_LOC] != LOC_FLOOR or its[i, I_F] != f:
                 continue
@@ -332,18 +389,29 @@ def observe_world(W, C, out, S, b: int, reward_explore: bool, item_kind: np.ndar
             dx = its[i, I_X] - x
             if not _visible(vis, dy, dx):
                 continue
+            if its[i, I_CAT] == ARTIFACT:
+                ag[KNOWN_ARTIFACT] = (f * height + its[i, I_Y]) * width + its[i, I_X]
+                artifact_seen = True
             cand_key[nc] = (_GROUP_OTHER << 40) + dy * dy + dx * dx
             cand_kind[nc] = _KIND_ITEM
             cand_id[nc] = i
             nc += 1
             if -R <= dy <= R and -R <= dx <= R and patch[dy + R, dx + R, 3] == 0:
                 patch[dy + R, dx + R, 3] = OCC_ITEM
+        known = ag[KNOWN_ARTIFACT]
+        if not artifact_seen and known >= 0 and known // (height * width) == f and _visible(
+                vis, known % (height * width) // width - y, known % width - x):
+            ag[KNOWN_ARTIFACT] = -1  # it is no longer where I saw it
         for s in range(W.wi[b, W_CELLS]):
             if cells[s, 0] != f:
                 continue
             dy = cells[s, 1] - y
             dx = cells[s, 2] - x
-            if (dy == 0 and dx == 0) or not _visible(vis, dy, dx):
+            if not _visible(vis, dy, dx):
+                continue
+            if tiles[cells[s, 1], cells[s, 2]] == _EXIT:
+                _remember_exit(ag, f, y, x, cells[s, 1], cells[s, 2], height, width)
+            if dy == 0 and dx == 0:
                 continue
             cand_key[nc] = (_GROUP_OTHER << 40) + dy * dy + dx * dx
             cand_kind[nc] = _KIND_CELL
@@ -384,5 +452,6 @@ def observe_world(W, C, out, S, b: int, reward_explore: bool, item_kind: np.ndar
             _put(row, 33, max(abs(ty - y), abs(tx - x)) / POS_SCALE)
             tmask[k] = 1
         _self_features(ag, its, floors, height, width, time, tiles[y, x], out.self_vec[b, a])
+        _goal_features(ag, W.goal[b, me], height, width, out.self_vec[b, a])
         if with_kind:
             _held_kinds(ag, item_kind[level], out.held_kind[b, a])

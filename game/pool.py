@@ -17,6 +17,7 @@ from game.layout import AgentLayout
 from game.rng import seed_states
 from game.state import (
     ALIVE,
+    ARTIFACT,
     ATK,
     CATEGORY_CODES,
     DEF,
@@ -24,6 +25,7 @@ from game.state import (
     EQ,
     FACTION,
     FLOOR,
+    GOAL_CODES,
     HP,
     I_CAT,
     I_DMIN,
@@ -67,7 +69,7 @@ def item_value(category: int, attrs: Sequence[int]) -> int:
     heal + (buff_atk + buff_def) * buff_turns. ``attrs`` are in ITEM_ATTR_NAMES order.
     The numba rules use the same formula.
     """
-    if category == KEY:
+    if category in (KEY, ARTIFACT):
         return 0
     if category == CATEGORY_CODES["potion"]:
         return attrs[3] + (attrs[4] + attrs[5]) * attrs[6]
@@ -112,7 +114,8 @@ class LevelPool:
         self.arrays = Pool(tiles=np.zeros((size, F, H, W), np.uint8),
                            locks=np.zeros((size, F, H, W), np.int16),
                            ag=empty_agents(size, A), it=empty_items(size, 0),
-                           factions=np.zeros(size, np.int32), kind=np.zeros((size, 0), np.int32))
+                           factions=np.zeros(size, np.int32), kind=np.zeros((size, 0), np.int32),
+                           goal=np.zeros((size, len(layout.factions)), np.int32))
         self.kind_ids = {name: j + 1 for j, name in enumerate(item_kind_names(params))}
         if levels:
             self.ensure(np.arange(size))
@@ -171,6 +174,8 @@ class LevelPool:
         a.kind[k] = 0
         for i, (stats, holder, cell) in enumerate(items):
             cat = CATEGORY_CODES[stats.category]
+            if cat == ARTIFACT and holder >= 0:
+                raise ValueError("an agent cannot start with the artifact")
             it[i, I_CAT] = cat
             a.kind[k, i] = self.kind_ids.get(stats.kind, 0)
             it[i, I_DMIN:] = [getattr(stats, name) for name in ITEM_ATTR_NAMES]
@@ -180,6 +185,7 @@ class LevelPool:
             else:
                 self._give(ag, it, holder, i, cat, cell)
         a.factions[k] = sum(1 for n in seen if n > 0)
+        a.goal[k] = [GOAL_CODES[level.goal_of(name)] for name in self.layout.factions]
 
     @staticmethod
     def _give(ag: np.ndarray, it: np.ndarray, slot: int, i: int, cat: int,

@@ -43,11 +43,13 @@ _TILE_RGB[Tile.STAIRS_DOWN] = (230, 230, 230)
 _TILE_RGB[Tile.STAIRS_UP] = (190, 190, 255)
 _TILE_RGB[Tile.WATER] = (60, 110, 200)
 _TILE_RGB[Tile.LAVA] = (220, 80, 20)
+_TILE_RGB[Tile.EXIT] = (60, 200, 90)
 
 _FACTION_RGB = np.array([(40, 200, 60), (200, 30, 30), (200, 60, 200), (230, 200, 40),
                          (40, 200, 200), (255, 255, 255)], np.uint8)
-_ITEM_RGB = np.array([(230, 230, 230), (120, 220, 255), (255, 80, 200), (255, 215, 0)], np.uint8)
-_ITEM_CHARS = (")", "}", "!", "-")
+_ITEM_RGB = np.array([(230, 230, 230), (120, 220, 255), (255, 80, 200), (255, 215, 0), (255, 160, 0)],
+                     np.uint8)
+_ITEM_CHARS = (")", "}", "!", "-", "*")
 _TILE_CHAR = np.array([TILE_CHARS[Tile(t)] for t in range(len(Tile))])
 
 

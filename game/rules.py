@@ -15,8 +15,9 @@ Resolution order (see docs/simulation.md for the full rule book):
    Interact re-picks its target now (stairs, else the first door N, E, S, W it can
    change) and waits if there is none.
 4. End of tick: lava hurts agents standing on it, buffs count down (not the buff drunk
-   this tick), the turn counter advances, and the episode ends when at most one
-   faction is left (or none) or the turn limit is reached.
+   this tick), the turn counter advances, and the episode ends when a faction's goal
+   is met, when at most one faction is left (or none), or at the turn limit (see
+   :func:`finish_check` and docs/simulation.md, "Goals").
 """
 
 from __future__ import annotations
@@ -28,10 +29,19 @@ from game.actions import CORE_ACTIONS, DIRECTIONS, INTERACT, MOVE_FIRST, SHOOT_F
 from game.rng import next_u64, randint
 from game.state import (
     ALIVE,
+    ARTIFACT,
+    ARTIFACTS,
     ATK,
     BUFF_ATK,
     BUFF_DEF,
     BUFF_TURNS,
+    CAUSE_ALL_DEAD,
+    CAUSE_ELIMINATED,
+    CAUSE_ESCAPED,
+    CAUSE_FETCHED,
+    CAUSE_LAST_STANDING,
+    CAUSE_OUT_OF_TIME,
+    CAUSE_SURVIVED,
     DEF,
     DEX,
     EQ,
@@ -40,6 +50,10 @@ from game.state import (
     EQ_RANGED,
     FACTION,
     FLOOR,
+    G_ELIMINATE,
+    G_ESCAPE,
+    G_FETCH,
+    G_SURVIVE,
     HP,
     I_BATK,
     I_BDEF,
@@ -67,18 +81,26 @@ from game.state import (
     OBJ_ILLEGAL,
     OBJ_KILL,
     OBJ_KILL_HP,
+    OBJ_LOSE,
     OBJ_PICKUP,
+    OBJ_PICKUP_ARTIFACT,
+    OBJ_REACH_EXIT,
     OBJ_STAIRS,
     OBJ_STEP,
     OBJ_SURVIVE,
     OBJ_TAKEN,
+    OBJ_WIN,
+    OUT_CAUSE,
     OUT_WINNER,
     POTION,
     RULE_LAVA_DAMAGE,
     RULE_MAX_TURNS,
     RULE_WATER_TURNS,
     W_DONE,
+    W_FACTION_BITS,
     W_FACTIONS,
+    W_GOAL_CAUSE,
+    W_GOAL_MET,
     W_TILES_VERSION,
     W_TURN,
     WAIT_LEFT,
@@ -101,6 +123,7 @@ _STAIRS_DOWN = np.uint8(Tile.STAIRS_DOWN)
 _STAIRS_UP = np.uint8(Tile.STAIRS_UP)
 _WATER = np.uint8(Tile.WATER)
 _LAVA = np.uint8(Tile.LAVA)
+_EXIT = np.uint8(Tile.EXIT)
 # Interact scans the four orthogonal neighbours in this order: N, E, S, W.
 _ORTHO = np.array([(-1, 0), (0, 1), (1, 0), (0, -1)], dtype=np.int32)
 _LOW32 = np.uint64(0xFFFFFFFF)
@@ -211,9 +234,11 @@ def interact_target(W, b: int, a: int) -> tuple[int, int, int]:
 
     kind 0: nothing; 1: take the stairs under the agent; 2: toggle/unlock the door at
     (y, x). Standing on stairs, interact only takes them (blocked while the arrival cell
-    is occupied). Otherwise the first door among the N, E, S, W neighbours that can
-    change: a closed door opens; an open door closes if no agent or item is on it; a
-    locked door opens if the agent carries its key (the key is used up).
+    is occupied). Otherwise it opens the first door among the N, E, S, W neighbours that
+    it can open (a closed door, or a locked one whose key the agent carries: the key is
+    used up); only when there is none does it close the first open door with no agent
+    or item on it. Opening first means that a door beside another one can always be
+    opened, however the two stand.
     """
     me = W.ag[b, a]
     f = me[FLOOR]
@@ -237,9 +262,14 @@ def interact_target(W, b: int, a: int) -> tuple[int, int, int]:
         n = tiles[ny, nx]
         if n == _DOOR_CLOSED:
             return 2, ny, nx
-        if n == _DOOR_OPEN and W.occ[b, f, ny, nx] < 0 and not item_on_cell(W.it[b], f, ny, nx):
-            return 2, ny, nx
         if n == _DOOR_LOCKED and key_slot(W.it[b], a, me[KEYS], W.locks[b, f, ny, nx]) >= 0:
+            return 2, ny, nx
+    for k in range(4):
+        ny = y + _ORTHO[k, 0]
+        nx = x + _ORTHO[k, 1]
+        if ny < 0 or ny >= height or nx < 0 or nx >= width:
+            continue
+        if tiles[ny, nx] == _DOOR_OPEN and W.occ[b, f, ny, nx] < 0 and not item_on_cell(W.it[b], f, ny, nx):
             return 2, ny, nx
     return 0, 0, 0
 
@@ -314,6 +344,7 @@ def drop_all(W, b: int, a: int) -> None:
     me[EQ_RANGED] = -1
     me[EQ_POTION] = -1
     me[KEYS] = 0
+    me[ARTIFACTS] = 0
 
 
 @njit(cache=True, error_model="numpy")
@@ -355,7 +386,10 @@ def hurt(W, C, out, b: int, attacker: int, target: int, damage: int) -> None:
 
 @njit(cache=True, error_model="numpy", inline="always")
 def pick_up(W, C, out, b: int, a: int) -> None:
-    """Agent ``a`` picks up what lies on its cell (better items replace worse ones)."""
+    """Agent ``a`` picks up what lies on its cell (better items replace worse ones).
+
+    Keys are always taken; the artifact only by agents whose faction's goal is fetch.
+    """
     me = W.ag[b, a]
     f = me[FLOOR]
     y = me[Y]
@@ -373,6 +407,13 @@ def pick_up(W, C, out, b: int, a: int) -> None:
             r[I_HOLDER] = a
             me[KEYS] += 1
             taken += 1
+            continue
+        if c == ARTIFACT:
+            if W.goal[b, me[FACTION]] == G_FETCH:
+                r[I_LOC] = LOC_HELD
+                r[I_HOLDER] = a
+                me[ARTIFACTS] += 1
+                out.reward[b, a] += C.weights[me[FACTION], OBJ_PICKUP_ARTIFACT]
             continue
         old = me[EQ + c]
         if old >= 0 and item_value(r) <= item_value(its[old]):
@@ -394,16 +435,37 @@ def pick_up(W, C, out, b: int, a: int) -> None:
 
 @njit(cache=True, error_model="numpy", inline="always")
 def place(W, C, out, b: int, a: int, f: int, y: int, x: int) -> None:
-    """Move agent ``a`` to a free cell, then water and pick-up effects."""
+    """Move agent ``a`` to a free cell, then water, pick-up and exit effects."""
     me = W.ag[b, a]
     W.occ[b, me[FLOOR], me[Y], me[X]] = -1
     me[FLOOR] = f
     me[Y] = y
     me[X] = x
     W.occ[b, f, y, x] = a
-    if W.tiles[b, f, y, x] == _WATER:
+    t = W.tiles[b, f, y, x]
+    if t == _WATER:
         me[WAIT_LEFT] = C.rules[RULE_WATER_TURNS]
     pick_up(W, C, out, b, a)
+    if t == _EXIT:
+        reach_exit(W, C, out, b, a)
+
+
+@njit(cache=True, error_model="numpy")
+def reach_exit(W, C, out, b: int, a: int) -> None:
+    """Agent ``a`` stands on an exit: its faction's escape (or, carrying the artifact,
+    fetch) goal is met, unless another faction met its goal earlier this tick."""
+    fac = W.ag[b, a, FACTION]
+    goal = W.goal[b, fac]
+    if goal == G_ESCAPE:
+        cause = CAUSE_ESCAPED
+    elif goal == G_FETCH and W.ag[b, a, ARTIFACTS] > 0:
+        cause = CAUSE_FETCHED
+    else:
+        return
+    if W.wi[b, W_GOAL_MET] == 0:
+        W.wi[b, W_GOAL_MET] = fac + 1
+        W.wi[b, W_GOAL_CAUSE] = cause
+        out.reward[b, a] += C.weights[fac, OBJ_REACH_EXIT]
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -583,10 +645,17 @@ def tick(W, C, out, S, b: int, actions: np.ndarray) -> None:
 
 @njit(cache=True, error_model="numpy", inline="always")
 def finish_check(W, C, out, S, b: int) -> None:
-    """End the episode when at most one faction is left or the turn limit is reached.
+    """End the episode when a faction wins, nobody can, or the turn limit is reached.
 
-    A level that started with a single faction ends only when it is wiped out or at
-    the turn limit.
+    In order: a faction whose agent reached an exit this tick meeting its escape or
+    fetch goal wins; else a living faction whose eliminate targets (those that had
+    agents at the start; at least one) are all dead wins; else, when the level started
+    with two or more factions and only one has living agents, it wins (last standing);
+    with no living agent at all the episode is a draw. At the turn limit a draw, unless
+    exactly one living faction plays survive (it wins). A level that started with one
+    faction and no goal it can meet ends when it is wiped out or at the turn limit.
+    Winning gives the ``win`` weight to the winners' living agents and ``lose`` to the
+    other living agents; every living agent gets ``survive``.
     """
     A = W.ag.shape[1]
     ag = W.ag[b]
@@ -602,16 +671,56 @@ def finish_check(W, C, out, S, b: int) -> None:
         if counts[f] > 0:
             left += 1
             last = f
-    over = left == 0 or (W.wi[b, W_FACTIONS] >= 2 and left <= 1)
-    limit = W.wi[b, W_TURN] >= C.rules[RULE_MAX_TURNS]
-    if not (over or limit):
+    started = W.wi[b, W_FACTION_BITS]
+    winner = -1
+    cause = 0
+    if W.wi[b, W_GOAL_MET] > 0:
+        winner = W.wi[b, W_GOAL_MET] - 1
+        cause = W.wi[b, W_GOAL_CAUSE]
+    else:
+        for f in range(factions):
+            if counts[f] == 0 or W.goal[b, f] != G_ELIMINATE:
+                continue
+            targets = 0
+            standing = 0
+            for g in range(factions):
+                if C.targets[f, g] and started >> g & 1:
+                    targets += 1
+                    standing += counts[g]
+            if targets > 0 and standing == 0:
+                winner = f
+                cause = CAUSE_ELIMINATED
+                break
+    if winner < 0:
+        if left == 0:
+            cause = CAUSE_ALL_DEAD
+        elif W.wi[b, W_FACTIONS] >= 2 and left == 1:
+            winner = last
+            cause = CAUSE_LAST_STANDING
+        elif W.wi[b, W_TURN] >= C.rules[RULE_MAX_TURNS]:
+            cause = CAUSE_OUT_OF_TIME
+            for f in range(factions):
+                if counts[f] > 0 and W.goal[b, f] == G_SURVIVE:
+                    if winner < 0:
+                        winner = f
+                        cause = CAUSE_SURVIVED
+                    else:  # two factions survive: nobody's goal alone is met
+                        winner = -1
+                        cause = CAUSE_OUT_OF_TIME
+                        break
+    if cause == 0:
         return
     W.wi[b, W_DONE] = 1
-    out.wout[b, OUT_WINNER] = last if over and left == 1 else -1
+    out.wout[b, OUT_WINNER] = winner
+    out.wout[b, OUT_CAUSE] = cause
+    truncate = cause == CAUSE_OUT_OF_TIME
     for a in range(A):
         if ag[a, ALIVE]:
-            out.reward[b, a] += C.weights[ag[a, FACTION], OBJ_SURVIVE]
-            if over:
-                out.terminated[b, a] = 1
-            else:
+            w = C.weights[ag[a, FACTION]]
+            out.reward[b, a] += w[OBJ_SURVIVE]
+            if winner >= 0:
+                out.reward[b, a] += w[OBJ_WIN] if ag[a, FACTION] == winner else w[OBJ_LOSE]
+            if truncate:
                 out.truncated[b, a] = 1
+            else:
+                out.terminated[b, a] = 1

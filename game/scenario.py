@@ -45,11 +45,13 @@ def scenario_params(shape: tuple[int, int, int], max_turns: int = 100,
 def make_level(floors: Sequence[str] | Sequence[Sequence[str]], agents: Sequence[AgentSpawn] = (),
                items: Sequence[tuple[int, int, int, ItemStats]] = (),
                locks: Mapping[tuple[int, int, int], int] | None = None,
-               params: LevelParams | None = None, **param_options: object) -> Level:
+               params: LevelParams | None = None, goals: Mapping[str, str] | None = None,
+               **param_options: object) -> Level:
     """A level from rows of tile characters (one list of rows per floor).
 
     ``items`` are ``(floor, y, x, ItemStats)``; ``locks`` maps a locked door's cell to its
-    lock id (locked doors without an entry get lock id 1).
+    lock id (locked doors without an entry get lock id 1). ``goals`` maps factions to
+    their goal (default: every faction plays ``eliminate``); ``E`` cells are exits.
     """
     if floors and isinstance(floors[0], str):
         floors = [floors]  # type: ignore[list-item]
@@ -63,4 +65,4 @@ def make_level(floors: Sequence[str] | Sequence[Sequence[str]], agents: Sequence
     placed = tuple(PlacedItem(f, y, x, stats) for f, y, x, stats in items)
     entry = (agents[0].floor, agents[0].y, agents[0].x) if agents else (0, 1, 1)
     return Level(params, 0, tiles, lock_arr, placed, tuple(agents), entry,
-                 ("scenario",) * tiles.shape[0])
+                 ("scenario",) * tiles.shape[0], dict(goals or {}))

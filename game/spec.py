@@ -7,13 +7,13 @@ stacks them with leading dimensions ``[B, A]``):
 ``patch`` uint8 ``[PATCH, PATCH, 4]``
     An egocentric window of the agent's floor centred on the agent (row, column).
     Channel 0 ``known``: what the agent remembers there: 0 unknown, ``1 + Tile`` for a
-    tile last seen as that kind (remembered tiles may be stale, e.g. a door since
+    tile last seen as that kind (exits included) (remembered tiles may be stale, e.g. a door since
     opened), :data:`OFF_MAP` outside the floor. Channel 1 ``visible``: 1 if in the field
     of view now. Channel 2 ``explored``: 1 if ever seen. Channel 3 ``occupant`` (visible
     cells only): 0 nothing, 1 the agent itself, 2 an ally, 3 an enemy, 4 an item.
 ``entities`` float32 ``[K, E]`` and ``entity_mask`` int8 ``[K]``
-    The nearest visible entities (other agents first, then items, doors and stairs;
-    each group by distance), described by attributes only (:data:`ENTITY_FEATURES`).
+    The nearest visible entities (other agents first, then items, doors, stairs and
+    exits; each group by distance), described by attributes only (:data:`ENTITY_FEATURES`).
     Rows past the last entity are zero with mask 0.
 ``self`` float32 ``[S]``
     The agent's own stats and inventory (:data:`SELF_FEATURES`).
@@ -46,12 +46,12 @@ import gymnasium as gym
 import numpy as np
 
 #: Bumped whenever a field's meaning, order, shape or scaling changes.
-OBS_VERSION = 1
+OBS_VERSION = 2
 
 PATCH_RADIUS = 6
 PATCH = 2 * PATCH_RADIUS + 1
 PATCH_CHANNELS = 4
-OFF_MAP = 10  # code of channel 0 outside the floor (tile codes are 1 + 0..8)
+OFF_MAP = 11  # code of channel 0 outside the floor (tile codes are 1 + 0..9)
 OCC_SELF, OCC_ALLY, OCC_ENEMY, OCC_ITEM = 1, 2, 3, 4
 
 MAX_ENTITIES = 10  # K
@@ -99,6 +99,8 @@ ENTITY_FEATURES: tuple[tuple[str, str], ...] = (
     ("dy", "row offset / POS_SCALE"),
     ("dx", "column offset / POS_SCALE"),
     ("dist", "Chebyshev distance / POS_SCALE"),
+    ("is_exit", "1 for an exit cell (escape and fetch goals end there)"),
+    ("is_artifact", "1 for the artifact lying on the floor (the fetch goal's item)"),
 )
 ENTITY_DIM = len(ENTITY_FEATURES)
 #: The column of each entity feature, by name.
@@ -134,6 +136,17 @@ SELF_FEATURES: tuple[tuple[str, str], ...] = (
     ("x", "column / width"),
     ("time", "turn / max_turns"),
     ("on_stairs", "+1 on stairs down, -1 on stairs up, 0 elsewhere"),
+    ("goal_eliminate", "1 if my faction's goal is eliminate"),
+    ("goal_escape", "1 if my faction's goal is escape"),
+    ("goal_fetch", "1 if my faction's goal is fetch"),
+    ("goal_survive", "1 if my faction's goal is survive"),
+    ("has_artifact", "1 if I carry the artifact"),
+    ("target_known", "1 if I know where my goal's target is: the nearest exit I have seen (escape, or "
+     "fetch carrying the artifact), or where I last saw the artifact lying (fetch)"),
+    ("target_dz", "that target's floor - mine"),
+    ("target_dy", "its row offset / POS_SCALE"),
+    ("target_dx", "its column offset / POS_SCALE"),
+    ("target_dist", "its Chebyshev distance on its floor / POS_SCALE"),
 )
 SELF_DIM = len(SELF_FEATURES)
 #: The column of each ``self`` feature, by name.

@@ -2,12 +2,15 @@
 
 Per floor: choose a generator from the mix, carve, make the stairs from the floor
 above walkable, join every region (:func:`levels.connect.connect_regions`), pick the
-stairs down, then doors and hazard pools. Then, over the whole level: locks and their
-keys, loot, agents.
+stairs down, then doors and hazard pools. Then, over the whole level: the factions'
+goals with their exits and artifact (:mod:`levels.goals`), locks and their keys, loot,
+agents.
 
-Each floor draws from its own random stream (``SeedSequence(seed).spawn``), and the
-level-wide steps from one more, so the same ``(params, seed)`` always gives the same
-level and no global random state is touched.
+Each floor draws from its own random stream (``SeedSequence(seed).spawn``), the
+level-wide steps from one more and the goals from another, so the same
+``(params, seed)`` always gives the same level and no global random state is touched
+(and a family without escape or fetch goals generates the same levels as before goals
+existed).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from levels.connect import connect_regions
 from levels.errors import ParamError
 from levels.features import assign_locks_and_keys, pick_stairs, place_doors, place_hazards
 from levels.generators import get_generator
+from levels.goals import draw_goals, place_artifact, place_exits
 from levels.level import Level
 from levels.params import LevelParams, load_params
 from levels.population import key_items, place_agents, place_loot
@@ -37,7 +41,7 @@ def generate(params: LevelParams | str | Path, seed: int) -> Level:
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ParamError("seed", f"expected a non-negative integer, got {seed!r}")
     count, height, width = params.floors.count, params.floors.height, params.floors.width
-    streams = np.random.SeedSequence(int(seed)).spawn(count + 1)
+    streams = np.random.SeedSequence(int(seed)).spawn(count + 2)
     tiles = np.zeros((count, height, width), dtype=np.uint8)
     generators: list[str] = []
     arrivals: list[list[tuple[int, int]]] = []
@@ -72,13 +76,17 @@ def generate(params: LevelParams | str | Path, seed: int) -> Level:
         tiles[f] = floor
         stairs_above = stairs_below
     rng = np.random.default_rng(streams[count])
+    goal_rng = np.random.default_rng(streams[count + 1])
     occupied = np.zeros(tiles.shape, dtype=bool)
     occupied[entry] = True
+    goals = draw_goals(goal_rng, params)
+    place_exits(goal_rng, params, tiles, arrivals, occupied)
+    artifact = place_artifact(goal_rng, params, tiles, arrivals, occupied)
     locks, keys = assign_locks_and_keys(rng, tiles, entry, occupied)
-    items = key_items(keys) + place_loot(rng, params, tiles, occupied)
+    items = key_items(keys) + artifact + place_loot(rng, params, tiles, occupied)
     agents = place_agents(rng, params, tiles, entry, arrivals, occupied)
     return Level(params=params, seed=int(seed), tiles=tiles, locks=locks, items=tuple(items),
-                 spawns=tuple(agents), entry=entry, generators=tuple(generators))
+                 spawns=tuple(agents), entry=entry, generators=tuple(generators), goals=goals)
 
 
 def _choose(rng: np.random.Generator, weights: dict[str, float]) -> str:

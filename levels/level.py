@@ -18,12 +18,15 @@ import numpy as np
 
 from levels.errors import LevelFileError, ParamError
 from levels.files import atomic_write_text, parse_json, read_user_text
-from levels.params import ITEM_CATEGORIES, LevelParams, params_from_dict, params_to_dict
+from levels.params import GOALS, ITEM_CATEGORIES, LevelParams, params_from_dict, params_to_dict
 from levels.tiles import TILE_CHARS, Tile
 from levels.validate import MAX_LOCK_ID, check_level
 
 FORMAT_NAME = "mindcrawl-level"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: Older format versions this Mindcrawl still reads (version 1 had no goals: every
+#: faction played ``eliminate``).
+READABLE_VERSIONS = (1, 2)
 
 #: The integer attributes every item carries, in a fixed order (observations use it).
 ITEM_ATTRIBUTES = ("damage_min", "damage_max", "range", "heal", "buff_atk", "buff_def", "buff_turns")
@@ -96,6 +99,8 @@ class Level:
         entry: ``(floor, y, x)`` where the hero starts; every walkable cell is reachable
             from it.
         generators: the generator chosen for each floor.
+        goals: each faction's goal (:data:`levels.params.GOALS`); a faction not named
+            plays ``eliminate``.
     """
 
     params: LevelParams
@@ -106,6 +111,7 @@ class Level:
     spawns: tuple[AgentSpawn, ...]
     entry: tuple[int, int, int]
     generators: tuple[str, ...]
+    goals: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def floor_count(self) -> int:
@@ -126,6 +132,14 @@ class Level:
         """``(floor, y, x)`` of every stairs-down cell; the stairs up below share (y, x)."""
         return [tuple(int(v) for v in c) for c in np.argwhere(self.tiles == Tile.STAIRS_DOWN)]
 
+    def goal_of(self, faction: str) -> str:
+        """The goal ``faction`` plays on this level."""
+        return self.goals.get(faction, "eliminate")
+
+    def exits(self) -> list[tuple[int, int, int]]:
+        """``(floor, y, x)`` of every exit cell."""
+        return [tuple(int(v) for v in c) for c in np.argwhere(self.tiles == Tile.EXIT)]
+
     def floor_text(self, floor: int) -> list[str]:
         """One floor as rows of tile characters (``#`` wall, ``.`` floor, ...)."""
         table = np.array([TILE_CHARS[Tile(t)] for t in range(len(Tile))])
@@ -143,6 +157,7 @@ class Level:
             and self.spawns == other.spawns
             and self.entry == other.entry
             and self.generators == other.generators
+            and self.goals == other.goals
         )
 
     # ------------------------------------------------------------------ JSON
@@ -161,6 +176,7 @@ class Level:
             "locks": locks,
             "items": [{"floor": p.floor, "y": p.y, "x": p.x, **dataclasses.asdict(p.item)} for p in self.items],
             "spawns": [_spawn_to_dict(s) for s in self.spawns],
+            "goals": dict(self.goals),
         }
 
     def to_json(self) -> str:
@@ -176,9 +192,11 @@ class Level:
         """Rebuild a level from :meth:`to_dict` data, checking every part of it."""
         if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
             raise LevelFileError(f"not a Mindcrawl level (expected \"format\": \"{FORMAT_NAME}\")")
-        if data.get("version") != FORMAT_VERSION:
-            raise LevelFileError(f"level format version {data.get('version')!r} is not supported "
-                                 f"(this Mindcrawl reads version {FORMAT_VERSION})")
+        version = data.get("version")
+        if isinstance(version, bool) or version not in READABLE_VERSIONS:
+            raise LevelFileError(f"level format version {version!r} is not supported "
+                                 f"(this Mindcrawl reads versions "
+                                 f"{', '.join(str(v) for v in READABLE_VERSIONS)})")
         try:
             params = params_from_dict(_field(data, "params", dict))
         except ParamError as exc:
@@ -201,7 +219,8 @@ class Level:
         _check_cell(tiles, entry, "entry")
         generators = tuple(str(g) for g in _field(data, "generators", list))
         seed = _field(data, "seed", int)
-        level = cls(params, seed, tiles, locks, items, spawns, entry, generators)
+        goals = _goals_from_dict(data.get("goals", {}) if version >= 2 else {}, params)
+        level = cls(params, seed, tiles, locks, items, spawns, entry, generators, goals)
         check_level(level)  # the invariants the simulator relies on (levels.validate)
         return level
 
@@ -308,3 +327,14 @@ def _spawn_from_dict(data: Any, tiles: np.ndarray) -> AgentSpawn:
     numbers = _ints([data[k] for k in ("floor", "y", "x", "max_hp", "atk", "defense", "dex")], 7, "spawns[]")
     _check_cell(tiles, numbers[:3], "spawns")
     return AgentSpawn(data["faction"], *numbers, items=items)
+
+
+def _goals_from_dict(data: Any, params: LevelParams) -> dict[str, str]:
+    if not isinstance(data, dict):
+        raise LevelFileError("goals: expected an object of faction = goal")
+    for faction, goal in data.items():
+        if faction not in params.factions:
+            raise LevelFileError(f"goals.{faction}: not a faction of params.factions")
+        if goal not in GOALS:
+            raise LevelFileError(f"goals.{faction}: {goal!r} is not one of {', '.join(GOALS)}")
+    return {str(k): str(v) for k, v in data.items()}

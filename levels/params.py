@@ -26,10 +26,12 @@ from levels.limits import level_memory_problem
 from levels.schema import FloatRange, IntRange, Weights, param
 
 GENERATORS = ("bsp", "caves", "drunkard", "maze", "arena")
-ITEM_CATEGORIES = ("melee", "ranged", "potion", "key")
+ITEM_CATEGORIES = ("melee", "ranged", "potion", "key", "artifact")  # artifacts: see [artifact]
 LOOT_CATEGORIES = ("melee", "ranged", "potion")  # keys come with locked doors, not as loot
 PRESET_DIR = Path(__file__).parent / "presets"
 DEFAULT_PRESET = "dungeon"
+#: What a faction plays for (see :class:`FactionParams` and docs/levels.md, "Goals").
+GOALS = ("eliminate", "escape", "fetch", "survive")
 
 
 # ----------------------------------------------------------------------------- floors
@@ -182,6 +184,14 @@ class ObjectiveParams:
     explore: float = param(0.0, "Per tile seen for the first time.", low=-100, high=100)
     reach_stairs_down: float = param(0.0, "Per floor descended by stairs.", low=-1000, high=1000)
     survive: float = param(0.0, "At the end of an episode the agent lives through.", low=-1000, high=1000)
+    win: float = param(10.0, "When the agent's faction wins (its goal is met; given to its living agents).",
+                       low=-1000, high=1000)
+    lose: float = param(0.0, "When another faction wins (given to the living agents of the losers; "
+                        "agents that died got `death`).", low=-1000, high=1000)
+    reach_exit: float = param(0.0, "To the agent that steps onto an exit while its goal is escape "
+                              "(or fetch, carrying the artifact).", low=-1000, high=1000)
+    pickup_artifact: float = param(1.0, "To the agent that picks up the artifact (only factions whose goal "
+                                   "is fetch pick it up).", low=-1000, high=1000)
 
 
 @dataclass(frozen=True)
@@ -190,6 +200,12 @@ class FactionParams:
 
     sight: int = param(6, "Field-of-view radius in cells.", low=1, high=32)
     objective: ObjectiveParams = param(ObjectiveParams(), "Reward predicates and their weights.")
+    goal: Weights = param(
+        {"eliminate": 1.0}, "What the faction plays for, or a weighted mix drawn per level: eliminate (every "
+        "agent of the factions in `eliminate` is dead), escape (an agent reaches an exit), fetch (an agent "
+        "brings the artifact to an exit), survive (an agent is alive when the turn limit ends the episode).",
+        choices=GOALS)
+    eliminate: list[str] = param([], "Factions an eliminate goal must wipe out (empty: every other faction).")
 
 
 @dataclass(frozen=True)
@@ -197,6 +213,7 @@ class SpawnGroup:
     """Agents of one faction placed on the level, with their stat ranges."""
 
     faction: str = param("monsters", "Faction of the agents (a key of [factions]).")
+    name: str = param("", "What the game calls these agents (e.g. \"ghoul\"); empty: the faction's name.")
     count: IntRange = param((1, 1), "Agents per floor it spawns on.", low=0, high=64)
     floors: list[int] = param([], "Floors it spawns on (empty: every floor; 0 = top floor).", low=0, high=15)
     hp: IntRange = param((20, 20), "Maximum HP (agents start at full HP).", low=1, high=10000)
@@ -213,7 +230,6 @@ class SpawnGroup:
 
 
 @dataclass(frozen=True)
-    name: str = param("", "What the game calls these agents (e.g. \"ghoul\"); empty: the faction's name.")
 class ItemKind:
     """An item kind: a category and a distribution for each attribute.
 
@@ -274,6 +290,32 @@ class LootParams:
         return merged
 
 
+# ----------------------------------------------------------------------------- goal targets
+
+
+@dataclass(frozen=True)
+class ExitParams:
+    """Exit cells, placed when some faction may draw an escape or fetch goal."""
+
+    count: int = param(1, "Exit cells on the level.", low=1, high=8)
+    floor: int = param(-1, "The floor they are on (0 = top floor; negative counts from the deepest, "
+                       "-1 = the deepest).", low=-16, high=15)
+    spread: float = param(0.25, "Exits are drawn among the walkable cells of that floor farthest from "
+                          "where one arrives on it: this fraction of them (1: anywhere).", low=0.01, high=1.0)
+
+
+@dataclass(frozen=True)
+class ArtifactParams:
+    """The artifact a fetch goal asks for, placed when some faction may draw fetch."""
+
+    name: str = param("amulet", "The artifact's name (shown to players; policies see only that it is the "
+                      "artifact).")
+    floor: int = param(-1, "The floor it lies on (0 = top floor; negative counts from the deepest).",
+                       low=-16, high=15)
+    spread: float = param(0.25, "Drawn among this fraction of the floor's walkable cells farthest from "
+                          "where one arrives on it.", low=0.01, high=1.0)
+
+
 # ----------------------------------------------------------------------------- rules
 
 
@@ -315,6 +357,8 @@ class LevelParams:
         _default_factions(), "Factions by name (a file that names any replaces the defaults).")
     spawns: list[SpawnGroup] = param(_default_spawns(), "Agent spawn groups.")
     loot: LootParams = param(LootParams(), "Loot.")
+    exits: ExitParams = param(ExitParams(), "Exit cells (escape and fetch goals).")
+    artifact: ArtifactParams = param(ArtifactParams(), "The artifact (fetch goals).")
     _resolved: tuple[GenerationParams, ...] | None = dataclasses.field(
         default=None, init=False, repr=False, compare=False)
 
@@ -347,9 +391,40 @@ class LevelParams:
                     raise ParamError(f"{where}.items[{j}]", f"{item!r} is not a loot kind")
         if self.loot.density[1] > 0 and not any(k.weight > 0 for k in kinds.values()):
             raise ParamError("loot.kinds", "every kind has weight 0 but loot.density is above 0")
+        self._check_goals()
         memory = level_memory_problem(self)  # docs/reliability.md: budgets before allocation
         if memory:
             raise ParamError("", memory)
+
+    def _check_goals(self) -> None:
+        """Cross-field checks of the factions' goals and their targets."""
+        for name, faction in self.factions.items():
+            for j, target in enumerate(faction.eliminate):
+                where = f"factions.{name}.eliminate[{j}]"
+                if target not in self.factions:
+                    raise ParamError(where, f"{target!r} is not a key of [factions] ({', '.join(self.factions)})")
+                if target == name:
+                    raise ParamError(where, "a faction cannot have itself to eliminate")
+        for table, floor in (("exits", self.exits.floor), ("artifact", self.artifact.floor)):
+            if not -self.floors.count <= floor < self.floors.count:
+                raise ParamError(f"{table}.floor", f"floor {floor} does not exist (floors.count is "
+                                 f"{self.floors.count})")
+
+    def goal_weights(self, faction: str) -> dict[str, float]:
+        """The goals ``faction`` may draw, with positive weights only."""
+        return {g: w for g, w in self.factions[faction].goal.items() if w > 0}
+
+    def needs_exits(self) -> bool:
+        """Whether some faction may draw a goal that needs exit cells (escape or fetch)."""
+        return any(g in ("escape", "fetch") for f in self.factions for g in self.goal_weights(f))
+
+    def needs_artifact(self) -> bool:
+        """Whether some faction may draw the fetch goal."""
+        return any("fetch" in self.goal_weights(f) for f in self.factions)
+
+    def floor_index(self, floor: int) -> int:
+        """A floor index of :class:`ExitParams` / :class:`ArtifactParams` (negative: from the deepest)."""
+        return floor % self.floors.count
 
 
 def _resolve_all(params: LevelParams) -> tuple[GenerationParams, ...]:

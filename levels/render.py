@@ -37,6 +37,7 @@ TILE_COLOURS: dict[Tile, str] = {
     Tile.STAIRS_UP: "#00897b",
     Tile.WATER: "#1e88e5",
     Tile.LAVA: "#f4511e",
+    Tile.EXIT: "#43a047",
 }
 
 TILE_LABELS: dict[Tile, str] = {
@@ -49,6 +50,7 @@ TILE_LABELS: dict[Tile, str] = {
     Tile.STAIRS_UP: "stairs up",
     Tile.WATER: "water",
     Tile.LAVA: "lava",
+    Tile.EXIT: "exit",
 }
 
 #: Terminal style of each tile character (readable on dark and light backgrounds).
@@ -62,6 +64,7 @@ TILE_STYLES: dict[Tile, str] = {
     Tile.STAIRS_UP: "bold #26a69a",
     Tile.WATER: "#42a5f5",
     Tile.LAVA: "bold #ff7043",
+    Tile.EXIT: "bold #66bb6a",
 }
 
 #: Item colour (PNG diamonds and terminal glyphs) and terminal glyph by category.

@@ -19,13 +19,15 @@ class Tile(IntEnum):
     STAIRS_UP = 6
     WATER = 7
     LAVA = 8
+    EXIT = 9
 
 
 TILE_COUNT = len(Tile)
 
 #: Cells an agent can stand on (closed and locked doors must be opened first).
 WALKABLE = np.zeros(TILE_COUNT, dtype=bool)
-WALKABLE[[Tile.FLOOR, Tile.DOOR_OPEN, Tile.STAIRS_DOWN, Tile.STAIRS_UP, Tile.WATER, Tile.LAVA]] = True
+WALKABLE[[Tile.FLOOR, Tile.DOOR_OPEN, Tile.STAIRS_DOWN, Tile.STAIRS_UP, Tile.WATER, Tile.LAVA,
+          Tile.EXIT]] = True
 
 #: Cells that are passable once doors are opened (used by reachability guarantees).
 PASSABLE = WALKABLE.copy()
@@ -46,4 +48,5 @@ TILE_CHARS = {
     Tile.STAIRS_UP: "<",
     Tile.WATER: "~",
     Tile.LAVA: "^",
+    Tile.EXIT: "E",
 }

@@ -214,7 +214,11 @@ def test_bad_seed_is_a_param_error() -> None:
 def test_generation_handles_extreme_sizes() -> None:
     base = levels.load_preset("dungeon")
     for count, width, height in [(1, 8, 8), (2, 8, 40), (1, 128, 16)]:
+        # Spawn groups keep the floors that exist at this count (the preset's deeper groups go).
+        spawns = [dataclasses.replace(g, floors=[f for f in g.floors if f < count])
+                  for g in base.spawns if not g.floors or any(f < count for f in g.floors)]
         params = dataclasses.replace(base, floors=FloorsParams(count=count, width=width, height=height),
+                                     spawns=spawns,
                                      generation=dataclasses.replace(
                                          base.generation,
                                          rooms=dataclasses.replace(base.generation.rooms, min_size=2, max_size=6)))

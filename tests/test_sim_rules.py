@@ -12,6 +12,7 @@ from game.state import (
     BUFF_ATK,
     BUFF_DEF,
     BUFF_TURNS,
+    CAUSES,
     EQ_MELEE,
     EQ_POTION,
     FLOOR,
@@ -127,8 +128,10 @@ def test_kill_reward_drops_inventory_and_ends_episode():
     _, reward, term, trunc, info = step(sim, move(E), WAIT)
     assert term[0].all() and not trunc.any()
     assert info["finished"][0] and info["winner"][0] == 0
-    # DeepCrawl reward: -0.01 per step + 10 * own HP / max HP for the kill.
-    assert reward[0, 0] == pytest.approx(-0.01 + 10.0)
+    assert CAUSES[info["cause"][0]] == "eliminated"
+    # DeepCrawl reward: -0.01 per step + 10 * own HP / max HP for the kill; the default
+    # objective adds `win` (10) for meeting the goal (the arena preset sets it to 0).
+    assert reward[0, 0] == pytest.approx(-0.01 + 10.0 + 10.0)
     on_cell = [(r[I_CAT], r[I_LOC]) for r in sim.world.it[0] if r[I_Y] == 2 and r[I_X] == 3]
     assert sorted(on_cell) == [(1, LOC_FLOOR), (2, LOC_FLOOR)]
     # NEXT_STEP auto-reset: the next step resets the world and ignores the actions.
@@ -236,13 +239,17 @@ def test_locked_door_needs_its_key_which_is_used_up():
     assert (sim2.world.it[0, :, I_LOC] == LOC_CONSUMED).sum() == 1
 
 
-def test_interact_picks_doors_in_n_e_s_w_order():
+def test_interact_opens_doors_first_in_n_e_s_w_order():
     rows = ["#######", "###+###", "##+.+##", "###+###", "#.....#", "#######"]
     sim = make(rows, [spawn("hero", 2, 3), spawn("monsters", 4, 1)])
-    step(sim, INTERACT, WAIT)
-    assert sim.world.tiles[0, 0, 1, 3] == Tile.DOOR_OPEN  # north first
-    step(sim, INTERACT, WAIT)
-    assert sim.world.tiles[0, 0, 1, 3] == Tile.DOOR_CLOSED  # north is still first (closes)
+    doors = [(1, 3), (2, 4), (3, 3), (2, 2)]  # N, E, S, W
+    for opened in range(1, 5):  # opening comes first: one door more each time, in N, E, S, W order
+        step(sim, INTERACT, WAIT)
+        assert [sim.world.tiles[0, 0, y, x] == Tile.DOOR_OPEN for y, x in doors] == \
+            [k < opened for k in range(4)]
+    step(sim, INTERACT, WAIT)  # nothing left to open: it closes the first open door (north)
+    assert sim.world.tiles[0, 0, 1, 3] == Tile.DOOR_CLOSED
+    assert all(sim.world.tiles[0, 0, y, x] == Tile.DOOR_OPEN for y, x in doors[1:])
 
 
 def test_stairs_lead_to_the_same_cell_one_floor_down_and_back():
