@@ -5,13 +5,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: play test lint bench rllib clean
+.PHONY: play test lint bench rllib clean warmup screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	# The CPU build of torch first (pinned: an unpinned torch pulls a CUDA build).
 	$(PY) -m pip install --quiet --disable-pip-version-check torch==2.13.0
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	# Compile and cache the simulation now, so the first start opens at once (game/ui/warmup.py).
+	$(PY) -m game.ui.warmup
 	touch $(STAMP)
 
 play: $(STAMP)
@@ -19,6 +21,14 @@ play: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -n auto -q $(ARGS)
+
+# Compile and cache the simulation again (after editing numba kernels; `make play` does it on set-up).
+warmup: $(STAMP)
+	$(PY) -m game.ui.warmup
+
+# Regenerate README's and docs/screenshots/ pictures from the game itself (game/ui/screenshots.py).
+screenshots: $(STAMP)
+	$(PY) -m game.ui.screenshots --out docs/screenshots
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

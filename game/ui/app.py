@@ -44,6 +44,7 @@ from game.ui.effects import HitEffects
 from game.ui.endscreen import end_lines, end_prompt
 from game.ui.examine import Examine
 from game.ui.live_panel import LivePanel, LiveRetraining
+from game.ui.loading import Loading
 from game.ui.messages import MessageLog
 from game.ui.names import agent_kinds, numbered_names
 from game.ui.panel import Panel, PanelResult
@@ -78,8 +79,8 @@ LOG_PAGE = 5  # entries one PgUp/PgDn scrolls
 #: Spectator speeds in turns per second (SPEEDS[DEFAULT_SPEED] at start).
 SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 DEFAULT_SPEED = 3
-DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[2] / "npc" / "checkpoints" / "default.safetensors"
 NOTE_SECONDS = 8.0  # how long the HUD shows the "NPCs updated" badge
+DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[2] / "npc" / "checkpoints" / "default.safetensors"
 SAVE_NAME = "save.mcsave"
 VIEW_ORDER = (ViewMode.FIRST_PERSON, ViewMode.TOP_DOWN, ViewMode.ISOMETRIC)
 
@@ -213,18 +214,18 @@ def load_controller(checkpoint: Path | str | None) -> tuple[NpcController, str]:
 # ----------------------------------------------------------------------------- one run
 
 
-def open_direction(sim: BatchedSim, slot: int) -> int:
 OPEN_LOOK = 6  # cells ahead open_direction counts
 
 
+def open_direction(sim: BatchedSim, slot: int) -> int:
     """A direction to face on arrival: the one of E, S, W, N with the longest walkable run ahead.
 
     Ties keep that order (east first); a dead end faces east.
     """
     ag = sim.world.ag[0, slot]
     tiles = sim.world.tiles[0, ag[FLOOR]]
-    for d in (2, 4, 6, 0):
     best, best_run = 2, 0
+    for d in (2, 4, 6, 0):
         run = 0
         for k in range(1, OPEN_LOOK + 1):
             y, x = ag[Y] + k * DIRECTIONS[d][0], ag[X] + k * DIRECTIONS[d][1]
@@ -283,12 +284,12 @@ class Session:
     facing: dict[int, int] = field(default_factory=dict)
     log: MessageLog = field(default_factory=MessageLog)
     labels: dict[int, str] = field(default_factory=dict)
-    tween: Tween = field(default_factory=Tween)
     names: tuple[str, ...] = ()  # display names by slot ("Ghoul 2"), from game.ui.names
     effects: HitEffects = field(default_factory=HitEffects)
     death: str = ""  # the player's cause of death ("Slain by Ghoul 2 (long sword)")
     #: Extra end-screen lines after the outcome (e.g. who won and why); see game.ui.endscreen.
     end_notes: list[str] = field(default_factory=list)
+    tween: Tween = field(default_factory=Tween)
     outcome: str = ""
     deepest: int = 0  # the deepest floor the followed agent reached (0 = top)
     run_id: str = ""
@@ -343,24 +344,24 @@ class Session:
         lines = turn_messages(self.sim.params, before, after, self.viewer, self.names,
                               visible, second_person=self.viewer == self.player, hits=tuple(hits))
         self.log.extend(lines)
-        self._animate(before, now)
         self.effects.add(hits, now, after.ag, self.viewer)
         for hit in hits:
             if hit.victim == self.player and hit.died:
                 self.death = death_cause(hit, self.names, self.player)
         if self.player >= 0 and before.ag[self.player, FLOOR] != after.ag[self.player, FLOOR]:
             self.facing[self.player] = open_direction(self.sim, self.player)  # never face a wall on arrival
+        self._animate(before, now)
         self.deepest = max(self.deepest, int(world.ag[0, self.viewer, FLOOR]))
         self._check_end()
         if self.player < 0 and not self.alive(self.viewer) and not self.finished:
             self.follow(1)  # the watched agent died: watch the next one
         return lines
 
-    def _animate(self, before: Snapshot, now: float) -> None:
     def weapon_name(self, item: int) -> str:
         """The loot kind name of item slot ``item`` (``"long sword"``)."""
         return kind_name(self.sim.params, self.sim.world.it[0, item])
 
+    def _animate(self, before: Snapshot, now: float) -> None:
         targets = self.targets()
         if before.ag[self.viewer, FLOOR] != self.sim.world.ag[0, self.viewer, FLOOR]:
             self.tween.snap(targets, now)
@@ -411,13 +412,13 @@ class Session:
         for slot, tag in {**(tags or {}), **(marks or {})}.items():
             if tag and slot != self.player:
                 labels[slot] = f"{labels.get(slot, '')} {tag}".strip()
-        request = ViewRequest(viewer=self.viewer, player=self.player, omniscient=omniscient,
         floor = int(self.sim.world.ag[0, self.viewer, FLOOR])
         effects = self.effects.effects(now, floor, self.viewer)
         for effect in effects:
             slot = int(self.sim.world.occ[0, floor, int(effect.y), int(effect.x)])
             if not effect.on_viewer and slot >= 0:
                 labels[slot] = f"{labels.get(slot, '')} {effect.text}".strip()  # the damage number
+        request = ViewRequest(viewer=self.viewer, player=self.player, omniscient=omniscient,
                               messages=self.log.window(HUD_MESSAGES), title=title, labels=labels,
                               paths=paths, status=status, scrollback=self.log.position(), effects=effects,
                               flashes=self.effects.flashes(now), big_map=big_map)
@@ -463,9 +464,9 @@ def _session(level: Level, sim: BatchedSim, recording: Recording, spectate: bool
     recording.player = sim.agent_names[player] if player >= 0 else None
     session = Session(level, sim, recording, player, viewer, colours, replay_of=replay_of,
                       run_id=f"{level.seed}-{sim.seed}-{time.time_ns()}")
-    session.facing = {slot: open_direction(sim, slot) for slot in range(sim.num_agents)
     kinds = agent_kinds(level.params, tuple(factions), sim.world.ag[0])
     session.names = numbered_names(kinds, sim.world.ag[0, :, PRESENT] != 0)
+    session.facing = {slot: open_direction(sim, slot) for slot in range(sim.num_agents)
                       if sim.world.ag[0, slot, ALIVE]}
     session.tween.snap(session.targets(), 0.0)
     return session
@@ -570,8 +571,8 @@ class GameOptions:
     load: bool = False  # continue the saved game
     replay: Recording | None = None  # play this recording back instead
     level: Level | None = None  # play this level instead of generating one from params and seed
-
     turn_degrees: int = 90  # what Q/E turn: 90 (grid-crawler turns) or 45
+
 
 class App:
     """The game: a window (or an off-screen surface), the current run and the screens on top.
@@ -597,32 +598,48 @@ class App:
         self.live_panel: LivePanel | None = None
         self.omniscient = False
         self.paused = False
-        self.speed = DEFAULT_SPEED
         self.examine: Examine | None = None  # the look box (X), when open
         self.big_map = False  # the large automap (M)
         self.confirm_quit = False  # Esc was pressed once: Y or Esc again quits
         self.hazard_ok: tuple[int, int, int, int] | None = None  # (turn, floor, y, x) the player chose to enter
         self.npc_note: tuple[float, str] = (-1e9, "")  # when NPC weights last changed, and the badge
+        self.speed = DEFAULT_SPEED
         self._since_step = 0.0
         self.running = True
         self.spectate = options.spectate or options.replay is not None
+        # In a window, each slow start-up step shows what it is doing (game.ui.loading).
+        loading = Loading(self.screen if surface is None else None, self.font)
         # A replay takes every action from the recording: no policy to load.
         self.controller, note = (ScriptedController(), "") if options.replay is not None \
-            else load_controller(options.checkpoint)
+            else loading.run_step("Loading the NPC policy", lambda: load_controller(options.checkpoint))
         self.params = options.params
         if options.replay is not None:
-            self.session = replay_session(options.replay)
+            self.session = loading.run_step("Compiling the simulation if not cached",
+                                            lambda: replay_session(options.replay))
             self.session.log.append(f"Replaying {options.replay.turns} turns (recorded with "
                                     f"{options.replay.controller or 'unknown NPCs'}).")
         else:
-            level = options.level if options.level is not None else generate(options.params, options.seed)
-            self.session = start_session(level, options.seed, self.controller, self.spectate)
+            level = options.level if options.level is not None else \
+                loading.run_step("Generating the level", lambda: generate(options.params, options.seed))
+            self.session = loading.run_step("Compiling the simulation if not cached",
+                                            lambda: start_session(level, options.seed, self.controller,
+                                                                  self.spectate))
             self.session.log.append(note)
             self._say_goal()
         if options.load:
             self.load()
+        if loading.screen is not None:
+            loading.run_step("Compiling the renderer if not cached", self._warm_renderer)
 
-    # ------------------------------------------------------------------ paths
+    def _warm_renderer(self) -> None:
+        """Draw one frame off-screen in every view (numba compiles or loads the renderer's kernels)."""
+        surface = pygame.Surface(self.screen.get_size())
+        mode, text = self.mode, self.text
+        self.text = False  # no fonts off the main thread (it draws the loading screen meanwhile)
+        for self.mode in VIEW_ORDER:
+            self.draw(surface)
+        self.mode, self.text = mode, text
+
     def _say_goal(self) -> None:
         """The run's goal and the first keys, at the start of every run."""
         level = self.session.level
@@ -632,6 +649,7 @@ class App:
         self._say("F1: help. " + ("Space: pause, N: next agent." if self.spectate
                                   else "W/A/S/D move, Q/E turn, F attacks, X looks."))
 
+    # ------------------------------------------------------------------ paths
 
     @property
     def save_path(self) -> Path:
@@ -662,17 +680,16 @@ class App:
             return
         context = self.context()
         command = controls.command_for(key, context, bool(mod & pygame.KMOD_CTRL))
-        if self.help_open:
         if context is Context.LIVE and command is None:
             # The live panel leaves the game playable: keys it does not use play as usual.
             context = Context.SPECTATE if self.spectate else Context.PLAY
             command = controls.command_for(key, context, bool(mod & pygame.KMOD_CTRL))
             if command in (Command.QUIT, Command.SAVE, Command.LOAD, Command.PANEL):
                 return
+        if self.help_open:
             if command is Command.HELP or key == pygame.K_ESCAPE:
                 self.help_open = False
             return
-        if command is None:
         if self.confirm_quit:
             self.confirm_quit = False
             if key in (pygame.K_y, pygame.K_ESCAPE):
@@ -684,6 +701,7 @@ class App:
             self.examine = None  # any other key closes the look box (and acts)
             if key == pygame.K_ESCAPE:
                 return
+        if command is None:
             return
         if command is Command.HELP:
             self.help_open = True
@@ -725,7 +743,6 @@ class App:
     def _say(self, line: str) -> None:
         self.session.log.append(line)
 
-    def _play_command(self, command: Command) -> None:
     def _examine(self) -> None:
         """X: open the look box on the nearest thing in view, or show the next one."""
         s = self.session
@@ -734,6 +751,7 @@ class App:
         else:
             self.examine.next()
 
+    def _play_command(self, command: Command) -> None:
         s = self.session
         facing = s.facing[s.player]
         if command in (Command.TURN_LEFT, Command.TURN_RIGHT):
@@ -763,14 +781,13 @@ class App:
         s = self.session
         action = MOVE_FIRST + direction
         if s.legal(action):
-            self.take_turn(action)
             if not self._hazard_confirmed(direction):
                 return
+            self.take_turn(action)
             self._stairs_hint()
             return
         self._say(blocked_reason(s.sim, s.player, direction))
 
-    def _stairs_hint(self) -> None:
     def _hazard_confirmed(self, direction: int) -> bool:
         """Stepping into lava from a safe cell asks first: the same step again goes ahead."""
         s = self.session
@@ -790,6 +807,7 @@ class App:
         self._say(f"Lava ahead: it burns {burn} HP each turn you end on it. The same step again walks in.")
         return False
 
+    def _stairs_hint(self) -> None:
         """Tell a player who steps onto stairs how to use them."""
         s = self.session
         if s.finished or not s.alive(s.player):
@@ -802,29 +820,34 @@ class App:
             self._say("Stairs up: Space climbs.")
 
     def _player_fire(self, facing: int) -> None:
-        s = self.session
         """F: shoot (auto-aimed, facing first), else strike an adjacent enemy (also diagonal ones)."""
+        s = self.session
         order = [facing] + [d for d in range(8) if d != facing]
-        for d in order:
         if s.sim.world.ag[0, s.player, EQ_RANGED] >= 0:
             for d in order:
                 if s.legal(SHOOT_FIRST + d):
-                    s.facing[s.player] = d  # turn towards the target (auto-aim)
+                    self._face_target(d)
                     self.take_turn(SHOOT_FIRST + d)
                     return
         world = s.sim.world
         me = world.ag[0, s.player]
+        for d in order:
             y, x = int(me[Y] + DIRECTIONS[d][0]), int(me[X] + DIRECTIONS[d][1])
             other = int(world.occ[0, me[FLOOR], y, x]) if 0 <= y < world.occ.shape[2] and \
                 0 <= x < world.occ.shape[3] else -1
             if other >= 0 and world.ag[0, other, FACTION] != me[FACTION] and s.legal(MOVE_FIRST + d):
-                s.facing[s.player] = d
+                self._face_target(d)
                 self.take_turn(MOVE_FIRST + d)
                 return
         if s.sim.world.ag[0, s.player, EQ_RANGED] < 0:
             self._say("No enemy next to you, and you have no bow.")
         else:
             self._say("No enemy in a straight line within reach (2 or more cells away), nor next to you.")
+
+    def _face_target(self, direction: int) -> None:
+        """Turn towards an auto-aimed target; with 90-degree turns only to a grid direction."""
+        if self.options.turn_degrees != 90 or direction % 2 == 0:
+            self.session.facing[self.session.player] = direction
 
     def _player_act(self, action: int, refusal: str) -> None:
         s = self.session
@@ -847,11 +870,11 @@ class App:
             actions = np.asarray(self.controller(s.sim.observations()), dtype=np.int64).copy()
             if s.player >= 0 and player_action is not None:
                 actions[s.player] = player_action
-        alive_before = s.sim.world.ag[0, :, ALIVE] != 0
         note = self.live.swap_note(self.controller)
         if note:
             self._say(note)
             self.npc_note = (self.now, note)
+        alive_before = s.sim.world.ag[0, :, ALIVE] != 0
         s.play(actions, self.now)
         if s.replay_of is None:
             self.live.after_turn(s.sim, alive_before)
@@ -901,12 +924,12 @@ class App:
         self._say(f"A new run: level seed {level.seed}.")
         self._say_goal()
 
-    def save(self) -> None:
-        """Save the game in progress to the save slot."""
+    def save(self) -> bool:
+        """Save the game in progress to the save slot; False (with a log line) if it was not saved."""
         s = self.session
         if s.finished or s.replay_of is not None:
             self._say("Nothing to save.")
-            return
+            return False
         state = {"run_id": s.run_id, "player": s.player, "viewer": s.viewer,
                  "facing": {str(k): v for k, v in s.facing.items()}, "log": list(s.log)[-50:],
                  "view": self.mode.value, "spectate": self.spectate,
@@ -915,8 +938,9 @@ class App:
             save_game(self.save_path, s.sim, state, s.recording)
         except UserError as exc:  # disk full, read-only, ...: the game goes on
             self._say(f"Could not save: {write_failure(exc)}; the previous save is kept.")
-            return
+            return False
         self._say(f"Game saved (turn {s.turn}).")
+        return True
 
     def load(self) -> None:
         """Continue the saved game."""
@@ -946,8 +970,11 @@ class App:
     def quit(self) -> None:
         """Leave the game; a game in progress is saved first and its recording kept."""
         s = self.session
-        if not s.finished and s.replay_of is None and not self.spectate:
-            self.save()
+        if not s.finished and s.replay_of is None and not self.spectate and not self.save() \
+                and not getattr(self, "_quit_unsaved", False):
+            self._quit_unsaved = True  # the save failed: stay; quitting again leaves without it
+            self._say("The game goes on: quit again to leave without saving.")
+            return
         self._keep_recording()
         self.live.close()
         self.running = False
@@ -1058,17 +1085,6 @@ class App:
             can_load = self.save_path.exists() and s.replay_of is None
             rows = s.summary() + ["", end_prompt(s.level.seed + 1, can_load, s.replay_of is not None)]
             _draw_text_box(surface, self.font, "The run is over", rows, self.text)
-        if overlay and help_keys is not None:
-            _draw_text_box(surface, self.font, "Keys (F1 or Esc closes)", help_keys, self.text)
-
-    def run(self, frames: int | None = None, headless: bool = False, script: Sequence[int] = (),
-            script_every: int = 12) -> int:
-        """The main loop; ``frames`` limits it (headless runs use a fixed 1/FPS clock).
-
-        ``script`` keys are pressed one every ``script_every`` frames (demos and tests).
-        Returns the number of frames drawn.
-        """
-        clock = pygame.time.Clock()
         elif self.examine is not None:
             title, lines = self.examine.describe(s.sim, s.viewer, s.names)
             count = len(self.examine.targets)
@@ -1078,14 +1094,25 @@ class App:
             saved = "" if s.finished or s.replay_of is not None or self.spectate else " The game is saved first."
             draw_note_box(surface, self.font, "Quit Mindcrawl?",
                           [f"Y or Esc: quit.{saved}", "Any other key: keep playing."], self.text)
-        if not headless:
-            pygame.key.set_repeat(300, 120)  # hold a key to keep walking
-        drawn = 0
+        if overlay and help_keys is not None:
+            _draw_text_box(surface, self.font, "Keys (F1 or Esc closes)", help_keys, self.text)
+
     def status_lines(self) -> tuple[str, ...]:
         """HUD badges: a recent NPC weight swap (more can be added, e.g. a goal with its turns left)."""
         when, note = self.npc_note
         return (note,) if note and self.now - when < NOTE_SECONDS else ()
 
+    def run(self, frames: int | None = None, headless: bool = False, script: Sequence[int] = (),
+            script_every: int = 12) -> int:
+        """The main loop; ``frames`` limits it (headless runs use a fixed 1/FPS clock).
+
+        ``script`` keys are pressed one every ``script_every`` frames (demos and tests).
+        Returns the number of frames drawn.
+        """
+        clock = pygame.time.Clock()
+        if not headless:
+            pygame.key.set_repeat(300, 120)  # hold a key to keep walking
+        drawn = 0
         pending = list(script)
         while self.running and (frames is None or drawn < frames):
             if pending and drawn % script_every == script_every - 1:

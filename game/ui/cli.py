@@ -58,6 +58,8 @@ def add_parser(subparsers: Any) -> None:
     source.add_argument("--preset", metavar="NAME",
                         help=f"shipped level preset (default: {DEFAULT_PRESET}; presets: {', '.join(preset_names())})")
     p.add_argument("--seed", type=seed_value, default=None, help="level seed (default: random; 0 with --headless)")
+    source.add_argument("--level", metavar="FILE.json", type=Path,
+                        help="play a level file (written by `levels generate --out`) instead of generating one")
     p.add_argument("--checkpoint", metavar="FILE",
                    help="NPC policy checkpoint, or 'scripted' for the scripted NPC "
                         "(default: the shipped checkpoint)")
@@ -67,6 +69,8 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--data-dir", type=Path, default=None, metavar="DIR",
                    help="where saves and recordings go (default: $MINDCRAWL_HOME or ~/.mindcrawl)")
     _add_display_options(p)
+    p.add_argument("--turn", type=int, choices=(90, 45), default=90,
+                   help="degrees Q/E turn in first person (default: 90, grid-crawler turns)")
     p.set_defaults(run=cmd_play)
 
     r = subparsers.add_parser(
@@ -116,13 +120,21 @@ def _run_app(app: Any, args: argparse.Namespace) -> int:
 
 def cmd_play(args: argparse.Namespace) -> int:
     """``play``: open the game (see :func:`add_parser`)."""
-    params = load_params(args.params) if args.params else load_preset(args.preset or DEFAULT_PRESET)
+    level = None
+    if args.level is not None:
+        from levels.level import Level
+
+        level = Level.load(args.level)
+        params = level.params
+    else:
+        params = load_params(args.params) if args.params else load_preset(args.preset or DEFAULT_PRESET)
     seed = args.seed if args.seed is not None else (0 if args.headless else random.SystemRandom().randrange(1_000_000))
     _prepare_display(args.headless)
     from game.ui.app import App, GameOptions, default_data_dir
 
     options = GameOptions(params, seed, checkpoint=args.checkpoint, view=ViewMode(args.view),
-                          spectate=args.spectate, data_dir=args.data_dir or default_data_dir(), load=args.load)
+                          spectate=args.spectate, data_dir=args.data_dir or default_data_dir(), load=args.load,
+                          turn_degrees=args.turn, level=level)
     if args.size:
         options.size = args.size
     return _run_app(_open(App, options), args)

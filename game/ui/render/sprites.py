@@ -87,18 +87,20 @@ def _agent(colour: tuple[int, int, int]) -> np.ndarray:
 def _melee(colour: tuple[int, int, int]) -> np.ndarray:
     """A sword lying diagonally: blade, guard and grip."""
     u, v = _grid()
-    blade = _segment(u, v, (0.2, 0.85), (0.75, 0.3), 0.07)
-    guard = _segment(u, v, (0.66, 0.22), (0.86, 0.42), 0.06)
-    grip = _segment(u, v, (0.78, 0.34), (0.9, 0.22), 0.06)
-    return _layers([(blade, colour), (guard, (150, 110, 50)), (grip, (90, 60, 30))])
+    # Thick strokes with a dark edge: a sword stays a sword when drawn 20 pixels wide.
+    blade = _segment(u, v, (0.18, 0.86), (0.72, 0.32), 0.14)
+    edge = _segment(u, v, (0.18, 0.86), (0.72, 0.32), 0.2)
+    guard = _segment(u, v, (0.6, 0.2), (0.88, 0.48), 0.12)
+    grip = _segment(u, v, (0.76, 0.36), (0.92, 0.2), 0.12)
+    return _layers([(edge, (30, 30, 40)), (blade, colour), (guard, (190, 140, 60)), (grip, (110, 70, 35))])
 
 
 def _ranged(colour: tuple[int, int, int]) -> np.ndarray:
     """A bow: an arc of wood and its string."""
     u, v = _grid()
     r = np.hypot(u - 0.15, v - 0.55)
-    arc = (np.abs(r - 0.55) < 0.04) & (u > 0.3) & (np.abs(v - 0.55) < 0.4)
-    string = _box(u, v, 0.34, 0.16, 0.37, 0.94)
+    arc = (np.abs(r - 0.55) < 0.07) & (u > 0.3) & (np.abs(v - 0.55) < 0.4)
+    string = _box(u, v, 0.33, 0.16, 0.38, 0.94)
     return _layers([(string, (220, 220, 220)), (arc, colour)])
 
 

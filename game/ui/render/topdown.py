@@ -20,16 +20,22 @@ from game.ui.render.sprites import sprite_colour
 from game.ui.render.text import Label
 from game.ui.render.textures import FLOOR_TEXTURE, TEX, WALL_TEXTURE, texture_atlas
 from game.ui.view import ViewState
-from levels.tiles import TILE_COUNT
+from levels.tiles import TILE_COUNT, Tile
 
-CELL = 24  # pixels per cell
+CELL = 30  # pixels per cell
+FLOOR_GAIN, WALL_GAIN = 1.25, 0.42  # floors brighter, walls darker than their textures: corridors read at a glance
+DOOR_WOOD = np.array([150, 95, 45], np.float64)
+DOOR_EDGE = np.array([60, 35, 15], np.float64)
+KEYHOLE = np.array([255, 215, 0], np.float64)
 
 
 def cell_images(cell: int) -> np.ndarray:
     """``(3, TILE_COUNT, cell, cell, 3)`` uint8 images of every tile in every cell state, ``[.., x, y, rgb]``.
 
-    Floors show their floor texture; walls and closed doors their wall-plane texture,
-    darkened, with a light top-left bevel so blocks stand out.
+    Floors show their floor texture, brightened; walls their wall-plane texture, darkened,
+    with a light top-left bevel so blocks stand out. Doors are drawn as doors: an open one
+    as a wooden frame around a floor threshold, a closed one as a plank slab with a dark
+    outline, a locked one with a golden keyhole.
     """
     atlas = texture_atlas().astype(np.float64)
     pick = np.arange(cell) * TEX // cell
@@ -37,13 +43,27 @@ def cell_images(cell: int) -> np.ndarray:
     for t in range(TILE_COUNT):
         solid = WALL_TEXTURE[t] >= 0
         tex = atlas[WALL_TEXTURE[t] if solid else FLOOR_TEXTURE[t]][np.ix_(pick, pick)]
-        if solid:
+        if t == Tile.WALL:
             bevel = max(1, cell // 10)
-            tex = tex * 0.7
-            tex[:bevel, :] *= 1.6
-            tex[:, :bevel] *= 1.6
+            tex = tex * WALL_GAIN
+            tex[:bevel, :] *= 1.8
+            tex[:, :bevel] *= 1.8
             tex[-bevel:, :] *= 0.5
             tex[:, -bevel:] *= 0.5
+        elif t in (Tile.DOOR_CLOSED, Tile.DOOR_LOCKED):
+            tex = np.broadcast_to(DOOR_WOOD, tex.shape).copy()
+            tex[:, cell // 3::max(1, cell // 3)] *= 0.7  # plank seams
+            edge = max(2, cell // 8)
+            tex[:edge], tex[-edge:], tex[:, :edge], tex[:, -edge:] = DOOR_EDGE, DOOR_EDGE, DOOR_EDGE, DOOR_EDGE
+            if t == Tile.DOOR_LOCKED:
+                k = max(2, cell // 6)
+                tex[cell // 2 - k:cell // 2 + k, cell // 2 - k:cell // 2 + k] = KEYHOLE
+        elif t == Tile.DOOR_OPEN:
+            tex = atlas[FLOOR_TEXTURE[Tile.FLOOR]][np.ix_(pick, pick)] * FLOOR_GAIN
+            edge = max(3, cell // 6)
+            tex[:edge], tex[-edge:], tex[:, :edge], tex[:, -edge:] = DOOR_WOOD, DOOR_WOOD, DOOR_WOOD, DOOR_WOOD
+        else:
+            tex = tex * FLOOR_GAIN
         for s in (REMEMBERED, VISIBLE):
             images[s, t] = tex * MAP_LIGHT[s]
     return np.clip(images, 0, 255).astype(np.uint8)
@@ -127,7 +147,8 @@ class TopDownRenderer:
                 top = cy - radius - max(3, self.cell // 5)
                 draw_hp_bar(surface, cx, top, max(8, int(self.cell * 0.8)), sprite.hp_frac)
             else:
-                size = max(6, int(self.cell * 0.7))
+                size = max(6, int(self.cell * 0.9))
+                pygame.draw.circle(surface, (15, 15, 20), (cx, cy), size // 2)  # a dark disc behind the icon
                 surface.blit(self.icons.icon(sprite, size), (cx - size // 2, cy - size // 2))
                 top = cy - size // 2
             if sprite.label:
