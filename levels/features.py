@@ -62,15 +62,19 @@ def place_doors(rng: np.random.Generator, floor: np.ndarray, doors: DoorParams,
                 protected: list[tuple[int, int]]) -> None:
     """Put doors (open, closed or locked by weight) in a fraction of the doorways, in place.
 
-    No two doors touch (8-neighbourhood) and no door sits on a protected cell (entry,
-    stairs). A door drawn as locked that one could walk around on this floor becomes a
-    closed door instead.
+    No two doors touch (8-neighbourhood) and no door sits on or beside (N, E, S, W) a
+    protected cell (entry, stairs): on stairs, interact takes the stairs, so a door
+    beside them could not be opened from there. A door drawn as locked that one could
+    walk around on this floor becomes a closed door instead.
     """
     if doors.density <= 0:
         return
     candidates = doorway_cells(floor)
-    for cell in protected:
-        candidates[cell] = False
+    height, width = floor.shape
+    for y, x in protected:
+        for dy, dx in ((0, 0), (-1, 0), (1, 0), (0, -1), (0, 1)):
+            if 0 <= y + dy < height and 0 <= x + dx < width:
+                candidates[y + dy, x + dx] = False
     cells = np.argwhere(candidates)
     if len(cells) == 0:
         return

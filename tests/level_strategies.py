@@ -68,6 +68,12 @@ def level_documents(draw: st.DrawFn, max_side: int = 40, max_floors: int = 3) ->
         ],
         "loot": {"density": [0.0, draw(st.floats(0.0, 0.5))]},
     }
+    goals = ("eliminate", "escape", "fetch", "survive")
+    weights = draw(st.dictionaries(st.sampled_from(goals), st.floats(0.5, 3.0), min_size=1, max_size=4))
+    doc["factions"] = {"hero": {"goal": weights}, "monsters": {}}
+    doc["exits"] = {"count": draw(st.integers(1, 3)), "floor": draw(st.integers(-count, count - 1)),
+                    "spread": draw(st.floats(0.01, 1.0))}
+    doc["artifact"] = {"floor": draw(st.integers(-count, count - 1))}
     if count > 1 and draw(st.booleans()):
         override = draw(generation_tables(width, height))
         override = {k: override[k] for k in draw(st.sets(st.sampled_from(sorted(override)), min_size=1))}

@@ -74,6 +74,22 @@ def check_guarantees(level: Level) -> None:
     agent_cells = [(s.floor, s.y, s.x) for s in level.spawns]
     assert len(set(agent_cells)) == len(agent_cells)
     assert all(WALKABLE[tiles[c]] and region[c] for c in agent_cells)
+    # No door beside stairs (interact on stairs takes them, so such a door could not be opened there).
+    doors = np.isin(tiles, [Tile.DOOR_OPEN, Tile.DOOR_CLOSED, Tile.DOOR_LOCKED])
+    for f, y, x in np.argwhere(down | up):
+        assert not any(doors[f, y + dy, x + dx] for dy, dx in ((-1, 0), (1, 0), (0, -1), (0, 1))), \
+            f"a door beside the stairs at {(f, y, x)}"
+    # Goals: drawn from the faction's weights; their exits and artifact lie in reach.
+    for faction, goal in level.goals.items():
+        assert params.factions[faction].goal.get(goal, 0) > 0
+    exits = level.exits()
+    artifacts = [(p.floor, p.y, p.x) for p in level.items if p.item.category == "artifact"]
+    assert bool(exits) == params.needs_exits()
+    assert len(artifacts) == int(params.needs_artifact())
+    for cell in exits + artifacts:
+        assert region[cell], f"goal target {cell} cannot be reached"
+        assert cell[0] == params.floor_index(params.exits.floor if cell in exits else params.artifact.floor)
+    assert len(exits) <= params.exits.count
     heroes = [s for s in level.spawns if s.faction == params.rules.hero_faction]
     if heroes:
         assert (heroes[0].floor, heroes[0].y, heroes[0].x) == level.entry

@@ -214,3 +214,33 @@ def test_level_files_keep_the_goals_and_old_files_play_eliminate(tmp_path):
     del data["goals"]
     old = Level.from_dict(data)
     assert old.goal_of("hero") == "eliminate"
+
+
+def test_the_exit_stays_a_remembered_target_out_of_sight():
+    rows = ["####################", "#..................#", "####################"]
+    sim = make(rows, [spawn("hero", 1, 8), spawn("monsters", 1, 18)], {"hero": "escape"})
+    level_exit = (1, 13)
+    sim.world.tiles[0, 0, level_exit[0], level_exit[1]] = 9  # an exit 5 cells east (sight 6)
+    from game.kernels import _list_cells  # the cell list is built at reset: rebuild it
+
+    _list_cells(sim.world, 0)
+    obs = sim.refresh_observations()
+    assert obs["self"][0, 0][SELF_COLUMN["target_known"]] == 1
+    for _ in range(3):  # walk west until the exit is 8 cells away, out of sight
+        obs = step(sim, move(W), WAIT).obs
+    me = obs["self"][0, 0]
+    assert obs["entities"][0, 0][:, ENTITY_COLUMN["is_exit"]].sum() == 0
+    assert me[SELF_COLUMN["target_known"]] == 1
+    assert me[SELF_COLUMN["target_dx"]] == pytest.approx(8 / 12)
+
+
+@pytest.mark.parametrize(("preset", "n"), [("dungeon", 40), ("caves", 15), ("labyrinth", 15)])
+def test_a_full_knowledge_hero_solves_generated_games_in_time(preset: str, n: int):
+    """A sample in CI; bench/solvability.py plays 1,000 dungeon levels and 300 of each other."""
+    from game.oracle import play_goal
+
+    for seed in range(n):
+        level = generate(preset, seed)
+        result = play_goal(level)
+        assert result.won, f"{preset} seed {seed}: {level.goal_of('hero')} not met ({result.cause})"
+        assert result.turns <= level.params.rules.max_turns
