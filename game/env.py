@@ -29,8 +29,11 @@ reads: every possible agent's flat observation (padded as above), concatenated i
 
 ``infos[agent]`` has the same numeric keys at reset and every step (torchrl builds its
 specs from them): ``active``, and ``episode_return`` / ``episode_length``, the agent's
-return and the turns played so far this episode (the totals on its last step).
-``"episode"`` is left to Gymnasium-style recorders.
+return and the turns played so far this episode (the totals on its last step), ``goal``
+(the agent's faction's goal, a code of :data:`levels.params.GOALS`; -1 for a padded slot
+that never spawned), ``winner`` (the winning faction's index in ``params.factions``
+order; -1 until the episode ends, and for a draw) and ``cause`` (why it ended, a code of
+:data:`game.state.CAUSES`; 0 until then). ``"episode"`` is left to Gymnasium-style recorders.
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ from game.batch import BatchedSim
 from game.obs_layout import Layout, flat_segments, flatten_batch
 from game.render import RENDER_FPS, RENDER_MODES, EnvRenderer
 from game.spec import observation_space
-from game.state import ALIVE
+from game.state import ALIVE, FACTION, OUT_CAUSE, OUT_WINNER
 from levels.errors import UserError
 from levels.level import Level
 from levels.params import LevelParams
@@ -149,8 +152,13 @@ class MindcrawlParallelEnv(ParallelEnv):
         return observations, {n: self._info(self._index[n]) for n in self.agents}
 
     def _info(self, i: int) -> dict[str, Any]:
+        # Numbers only, the same keys at every call: goal is a code of levels.params.GOALS,
+        # winner a faction index (-1: none yet, or a draw), cause a code of game.state.CAUSES.
+        faction = int(self.sim.world.ag[0, i, FACTION])
         return {"active": bool(self._active[i]), "episode_return": float(self._return[i]),
-                "episode_length": int(self._length)}
+                "episode_length": int(self._length),
+                "goal": int(self.sim.world.goal[0, faction]) if faction >= 0 else -1,
+                "winner": int(self.sim.out.wout[0, OUT_WINNER]), "cause": int(self.sim.out.wout[0, OUT_CAUSE])}
 
     def step(self, actions: dict[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
         """Play one turn with every living agent's action."""

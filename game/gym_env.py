@@ -15,7 +15,9 @@ has won or lost (terminated), or at the turn limit (truncated).
 :mod:`game.obs_layout`); :meth:`MindcrawlGymEnv.action_masks` gives the legal actions
 (sb3-contrib's MaskablePPO reads it). At the end of an episode ``info["episode_stats"]``
 holds ``r`` (return), ``l`` (length) and ``won``; ``info["episode"]`` is left to
-Gymnasium's ``RecordEpisodeStatistics``.
+Gymnasium's ``RecordEpisodeStatistics``. ``info["goal"]`` names the learner's goal
+(reset and every step); when the episode ends ``info["winner"]`` is the winning faction's
+index (-1: a draw) and ``info["cause"]`` why it ended (:data:`game.state.CAUSES`).
 """
 
 from __future__ import annotations
@@ -32,10 +34,11 @@ from game.batch import BatchedSim
 from game.obs_layout import Layout
 from game.render import RENDER_FPS, RENDER_MODES, EnvRenderer
 from game.spec import observation_space
+from game.goals import cause_name
 from game.state import PRESENT
 from levels.errors import UserError
 from levels.level import Level
-from levels.params import LevelParams
+from levels.params import GOALS, LevelParams
 
 Policy = Callable[[dict[str, np.ndarray]], np.ndarray]
 
@@ -91,7 +94,11 @@ class MindcrawlGymEnv(gym.Env):
             raise UserError(f"agent {self.agent!r} does not exist in this level")
         if self.render_mode == "human":
             self.render()
-        return self._mine(), {}
+        return self._mine(), {"goal": self._goal()}
+
+    def _goal(self) -> str:
+        """The learner's goal this episode (a name of levels.params.GOALS)."""
+        return GOALS[int(self.sim.world.goal[0, self._faction])]
 
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict]:
         """Play one turn: the learner's ``action``, the opponent policy for the others."""
@@ -104,9 +111,10 @@ class MindcrawlGymEnv(gym.Env):
         reward = float(result.reward[0, self.slot])
         self._return += reward
         self._length += 1
-        info: dict[str, Any] = {}
+        info: dict[str, Any] = {"goal": self._goal()}
         if result.info["finished"][0]:
             info["winner"] = int(result.info["winner"][0])
+            info["cause"] = cause_name(result.info["cause"][0])
         if terminated or truncated:
             info["episode_stats"] = {"r": self._return, "l": self._length,
                                      "won": info.get("winner") == self._faction}
