@@ -7,7 +7,16 @@ Priorities, per agent and turn (first that applies):
    buff potion with an enemy adjacent and no active buff: drink.
 3. A shot is legal (the mask only allows shots at an enemy in line and reach): shoot.
 4. An enemy adjacent: melee it.
-5. Otherwise walk one step of a breadth-first shortest path over the tiles it knows
+5. Losing (HP below ``flee_below``, no healing potion, a visible enemy within reach that
+   has more HP left): the navigator's flee move (``obs["nav"]``, :mod:`game.navigate`).
+6. Otherwise, when the observation carries ``nav`` (the simulator's navigator runs for
+   every agent): the navigator's action, the first step of the best route over the
+   agent's whole known map to, by preference, a goal cell set by the caller, a wanted item,
+   an enemy seen now or where it was last seen, the unexplored, stairs to a floor not
+   visited lately, or a far known cell to patrol; closed doors on the way are opened,
+   locked ones with a held key, stairs are taken.
+7. Without ``nav`` (an observation from elsewhere), or if the navigator has no legal move:
+   walk one step of a breadth-first shortest path over the tiles it knows
    (the egocentric patch; unknown tiles are not entered) towards, in order: a visible
    item better than what it carries when no enemy is nearer; the nearest visible enemy;
    the nearest frontier (a known walkable tile next to an unknown one); visible stairs
@@ -26,13 +35,14 @@ import numpy as np
 from numba import njit
 
 from game.actions import DIRECTIONS, INTERACT, MOVE_FIRST, SHOOT_FIRST, USE_POTION
+from game.navigate import NAV_ACTION, NAV_COLUMNS, NAV_FLEE, NAV_KIND
 from game.rng import next_u64
 from game.spec import ENTITY_COLUMN, PATCH, PATCH_RADIUS, POS_SCALE, SELF_COLUMN
 from levels.tiles import WALKABLE, Tile
 
 _E, _S = ENTITY_COLUMN, SELF_COLUMN
 E_MELEE, E_RANGED, E_POTION = _E["is_melee"], _E["is_ranged"], _E["is_potion"]
-E_ENEMY, E_STAIRS_DOWN = _E["enemy"], _E["is_stairs_down"]
+E_ENEMY, E_STAIRS_DOWN, E_HP = _E["enemy"], _E["is_stairs_down"], _E["hp_frac"]
 E_MELEE_MIN, E_RANGED_MIN, E_HEAL = _E["melee_min"], _E["ranged_min"], _E["heal"]
 E_PTURNS, E_DY, E_DX = _E["potion_turns"], _E["dy"], _E["dx"]
 S_HP, S_BUFF_TURNS, S_HAS_MELEE, S_MELEE_MIN = (_S["hp_frac"], _S["buff_turns"], _S["has_melee"],
@@ -49,6 +59,7 @@ for _t in range(len(Tile)):
 _CLOSED = Tile.DOOR_CLOSED + 1
 _PASS[_CLOSED] = 1
 _OCC_ALLY, _OCC_ENEMY = 2, 3
+_NAV_ACTION, _NAV_FLEE, _NAV_KIND = NAV_ACTION, NAV_FLEE, NAV_KIND
 
 
 @njit(cache=True)
@@ -115,8 +126,13 @@ def _step_towards(patch, mask, dist, parent, ty: int, tx: int) -> int:
 @njit(cache=True)
 def scripted_actions(patch: np.ndarray, entities: np.ndarray, entity_mask: np.ndarray,
                      self_vec: np.ndarray, action_mask: np.ndarray, drink_below: float,
-                     out: np.ndarray) -> None:
-    """Fill ``out[n]`` with the scripted action of each of N observations."""
+                     out: np.ndarray, nav: np.ndarray, flee_below: float) -> None:
+    """Fill ``out[n]`` with the scripted action of each of N observations.
+
+    ``nav`` is the observations' ``nav`` rows ``[N, len(game.navigate.NAV_COLUMNS)]``, or
+    an array with no rows when they carry none (then the patch search decides every move).
+    """
+    has_nav = nav.shape[0] == out.shape[0]
     dist = np.empty((PATCH, PATCH), np.int32)
     parent = np.empty((PATCH, PATCH), np.int32)
     queue = np.empty(PATCH * PATCH, np.int32)
@@ -132,6 +148,7 @@ def scripted_actions(patch: np.ndarray, entities: np.ndarray, entity_mask: np.nd
             continue
         # Nearest enemy, best loot, nearest stairs down.
         enemy, ey, ex, edist = -1, 0, 0, 1 << 30
+        ehp = 0.0
         loot, ly, lx, ldist = -1, 0, 0, 1 << 30
         stairs, sy, sx = -1, 0, 0
         for k in range(entities.shape[1]):
@@ -143,6 +160,7 @@ def scripted_actions(patch: np.ndarray, entities: np.ndarray, entity_mask: np.nd
             d = max(abs(ty), abs(tx))
             if e[E_ENEMY] > 0 and d < edist:
                 enemy, ey, ex, edist = k, ty, tx, d
+                ehp = e[E_HP]
             better = False
             if e[E_MELEE] > 0:
                 better = s[S_HAS_MELEE] == 0 or (e[E_MELEE_MIN] + e[E_MELEE_MIN + 1]
@@ -176,6 +194,16 @@ def scripted_actions(patch: np.ndarray, entities: np.ndarray, entity_mask: np.nd
                 if DIRECTIONS[d, 0] == ey and DIRECTIONS[d, 1] == ex and m[MOVE_FIRST + d]:
                     out[n] = MOVE_FIRST + d
             if out[n] != 0:
+                continue
+        if has_nav:
+            flee = nav[n, _NAV_FLEE]
+            if (s[S_HP] < flee_below and s[S_HEAL] <= 0 and enemy >= 0 and edist <= 4
+                    and ehp > s[S_HP] and flee > 0 and m[flee]):
+                out[n] = flee
+                continue
+            go = nav[n, _NAV_ACTION]
+            if go >= 0 and go < m.shape[0] and m[go] and nav[n, _NAV_KIND] != 0:
+                out[n] = go  # 0: wait for the ally in the way
                 continue
         _bfs(patch[n], dist, parent, queue)
         if loot >= 0 and ldist < edist:
@@ -213,8 +241,9 @@ class ScriptedPolicy:
     :class:`game.batch.BatchedSim`); the result has the leading shape with int64 actions.
     """
 
-    def __init__(self, drink_below: float = 0.5) -> None:
+    def __init__(self, drink_below: float = 0.5, flee_below: float = 0.3) -> None:
         self.drink_below = drink_below
+        self.flee_below = flee_below
 
     def __call__(self, obs: dict[str, np.ndarray]) -> np.ndarray:
         """Scripted actions for every observation in ``obs``."""
@@ -226,8 +255,10 @@ class ScriptedPolicy:
             return np.ascontiguousarray(value.reshape((n,) + value.shape[len(lead):]))
 
         out = np.zeros(n, np.int64)
+        nav = flat("nav") if "nav" in obs else np.zeros((0, len(NAV_COLUMNS)), np.int32)
         scripted_actions(flat("patch"), flat("entities"), flat("entity_mask"), flat("self"),
-                         flat("action_mask"), float(self.drink_below), out)
+                         flat("action_mask"), float(self.drink_below), out,
+                         np.ascontiguousarray(nav, dtype=np.int32), float(self.flee_below))
         return out.reshape(lead)
 
 

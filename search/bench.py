@@ -10,8 +10,8 @@ import networkx as nx
 import numpy as np
 
 from search.astar import AStarNavigator, grid_graph, true_distance
+from search.compiled import CompiledHebbianNavigator, CompiledOptions
 from search.dstar_lite import DStarLiteNavigator
-from search.hebbian import HebbianNavigator, HebbianParams
 from search.moves import BLOCKING
 from search.navigator import Navigator
 from search.scenario import Scenario
@@ -23,9 +23,11 @@ NavigatorFactory = Callable[[tuple[int, int, int]], Navigator]
 NAVIGATORS: dict[str, NavigatorFactory] = {
     "astar_oracle": AStarNavigator,
     "dstar_lite": DStarLiteNavigator,
-    "hebbian": HebbianNavigator,
-    "hebbian_no_code": lambda shape: HebbianNavigator(shape, HebbianParams(heuristic="none")),
-    "hebbian_exact_geometry": lambda shape: HebbianNavigator(shape, HebbianParams(heuristic="chebyshev")),
+    "hebbian": CompiledHebbianNavigator,
+    # ablations: edge learning off (no reliability, cuts or re-admission), tie-break to the goal's side
+    "hebbian_no_learning": lambda shape: CompiledHebbianNavigator(shape, CompiledOptions(learning=False)),
+    "hebbian_goal_ties": lambda shape: CompiledHebbianNavigator(shape, CompiledOptions(tie_goal=True)),
+    "hebbian_no_percept": lambda shape: CompiledHebbianNavigator(shape, CompiledOptions(follow_goal=False)),
 }
 ORACLE = "astar_oracle"
 

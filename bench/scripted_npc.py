@@ -1,0 +1,162 @@
+"""The scripted NPC on every preset: draws, pacing and first contact, with and without the navigator.
+
+    .venv/bin/python bench/scripted_npc.py [--presets arena,dungeon,caves,labyrinth] [--episodes 500]
+                                           [--seed 0] [--json out.json]
+
+Both factions are driven by the scripted NPC (so both roles are measured at once). Each of
+``--episodes`` worlds plays exactly its first episode (no bias towards short episodes).
+Per preset and variant (``nav``: the simulator's navigator on, the scripted NPC follows it;
+``patch``: the previous scripted NPC, the observation without ``nav``), in the same run:
+
+* draws: episodes that reach the turn limit with more than one faction alive (95% Wilson interval);
+* pacing: the share of an agent's moving turns (its cell changed) on which it returns to the
+  cell it left on its previous moving turn (A, then back to A), per faction;
+* first contact: the first turn on which an agent of the second faction (monsters) sees one of
+  the first (the hero) in its field of view; median over episodes (episodes without contact
+  count as their length).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from game.batch import BatchedSim  # noqa: E402
+from game.navigate import Navigation  # noqa: E402
+from game.state import ALIVE, FACTION, FLOOR, X, Y  # noqa: E402
+from npc.scripted import ScriptedPolicy  # noqa: E402
+
+
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson score interval of ``k`` successes in ``n``."""
+    if n == 0:
+        return 0.0, 1.0
+    p = k / n
+    d = 1 + z * z / n
+    c = (p + z * z / (2 * n)) / d
+    h = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+    return float(c - h), float(c + h)
+
+
+def play(preset: str, episodes: int, seed: int, use_nav: bool, mode: int = 0,
+         hero_nav: bool = True) -> dict[str, object]:
+    """Run ``episodes`` first episodes of scripted vs scripted; returns the figures."""
+    sim = BatchedSim(preset, episodes, seed=seed)
+    nav = Navigation(sim) if use_nav else None
+    if nav is not None:
+        nav.set_mode(1, mode)  # monsters: the navigator under test
+    policy = ScriptedPolicy()
+    A = sim.num_agents
+    obs = sim.reset()
+    if nav is not None:
+        nav.update(np.zeros((episodes, A), np.int32))
+    fac = sim.world.ag[:, :, FACTION].copy()
+    done = np.zeros(episodes, bool)
+    winner = -np.ones(episodes, np.int64)
+    length = np.zeros(episodes, np.int64)
+    contact = -np.ones(episodes, np.int64)
+    killed_hero = np.zeros(episodes, bool)
+    pos = np.full((episodes, A), -1, np.int64)
+    prev = np.full((episodes, A), -1, np.int64)
+    moving = np.zeros((2, ), np.int64)
+    undo = np.zeros((2, ), np.int64)
+    F, H, W = sim.shape
+    G = sim.fov_grid // 2
+    turn = 0
+    started = time.perf_counter()
+    while not done.all():
+        if nav is not None:
+            obs = dict(obs, nav=nav.out)
+            if not hero_nav:
+                out = nav.out.copy()
+                out[fac == 0] = 0
+                obs["nav"] = out
+        actions = policy(obs).astype(np.int32)
+        obs, _, _, _, info = sim.step(actions)
+        if nav is not None:
+            nav.update(actions)
+        turn += 1
+        ag = sim.world.ag
+        live = ~done
+        cell = ag[:, :, FLOOR] * H * W + ag[:, :, Y] * W + ag[:, :, X]
+        moved = (cell != pos) & (pos >= 0) & (ag[:, :, ALIVE] != 0) & live[:, None]
+        back = moved & (cell == prev)
+        for f in (0, 1):
+            moving[f] += int((moved & (fac == f)).sum())
+            undo[f] += int((back & (fac == f)).sum())
+        prev = np.where(moved, pos, prev)
+        pos = np.where(ag[:, :, ALIVE] != 0, cell, -1)
+        # first contact: a monster sees the hero
+        heroes = np.flatnonzero(fac[0] == 0)
+        for b in np.flatnonzero(live & (contact < 0)):
+            for h in heroes:
+                if not ag[b, h, ALIVE]:
+                    continue
+                for m in np.flatnonzero(fac[b] == 1):
+                    if not ag[b, m, ALIVE] or ag[b, m, FLOOR] != ag[b, h, FLOOR]:
+                        continue
+                    dy, dx = ag[b, h, Y] - ag[b, m, Y], ag[b, h, X] - ag[b, m, X]
+                    if abs(dy) <= G and abs(dx) <= G and sim.world.fov[b, m, G + dy, G + dx] > 0:
+                        contact[b] = turn
+                        break
+                if contact[b] >= 0:
+                    break
+        fin = np.asarray(info["finished"], bool) & live
+        for b in np.flatnonzero(fin):
+            done[b] = True
+            winner[b] = int(info["winner"][b])
+            length[b] = int(info["episode_length"][b])
+            killed_hero[b] = not any(ag[b, h, ALIVE] for h in heroes)
+    seconds = time.perf_counter() - started
+    sim.close()
+    draws = int((winner < 0).sum())
+    contact_turns = np.where(contact >= 0, contact, length)
+    killed_len = length[killed_hero]
+    return {"preset": preset, "variant": ("nav" if mode == 0 else "nav_shortest") if use_nav else "patch",
+            "episodes": episodes, "draws": draws, "draw_rate": draws / episodes,
+            "draw_ci": wilson(draws, episodes),
+            "wins": {str(f): int((winner == f).sum()) for f in (0, 1)},
+            "hero_killed": int(killed_hero.sum()), "hero_killed_ci": wilson(int(killed_hero.sum()), episodes),
+            "hero_killed_median_turn": float(np.median(killed_len)) if len(killed_len) else None,
+            "pacing": {str(f): (undo[f] / moving[f] if moving[f] else 0.0) for f in (0, 1)},
+            "moving_turns": {str(f): int(moving[f]) for f in (0, 1)},
+            "first_contact_median": float(np.median(contact_turns)),
+            "contact_rate": float((contact >= 0).mean()),
+            "mean_length": float(length.mean()), "seconds": round(seconds, 1)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print (and optionally save) the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--presets", default="arena,dungeon,caves,labyrinth")
+    parser.add_argument("--episodes", type=int, default=500)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--variants", default="nav,patch", help="nav, patch and/or nav_shortest")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    results = []
+    for preset in args.presets.split(","):
+        for variant in args.variants.split(","):
+            r = play(preset, args.episodes, args.seed, variant != "patch", 1 if variant == "nav_shortest" else 0)
+            results.append(r)
+            lo, hi = r["draw_ci"]
+            print(f"{preset:10s} {r['variant']:12s} draws {r['draw_rate']:.3f} [{lo:.3f}, {hi:.3f}]  "
+                  f"wins hero/monsters {r['wins']['0']}/{r['wins']['1']}  "
+                  f"pacing hero {r['pacing']['0']:.3f} monsters {r['pacing']['1']:.3f}  "
+                  f"first contact median {r['first_contact_median']:.0f} (contact {r['contact_rate']:.2f})  "
+                  f"hero killed {r['hero_killed']} (median turn {r['hero_killed_median_turn']})  "
+                  f"mean length {r['mean_length']:.0f}  {r['seconds']} s", flush=True)
+    if args.json:
+        args.json.write_text(json.dumps({"results": results, "argv": sys.argv}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,529 @@
+"""Navigation inside the batched simulation: the Hebbian navigator for every agent, every tick.
+
+After each step (and reset) :func:`nav_range` runs over a range of worlds, in numba, with no
+per-agent Python. For every living agent it
+
+1. learns from its last action (``search.grid_nav.learn_move``): a move that reached its
+   cell strengthens that cell's reliability, a legal move that did not (an ally stepped in,
+   a door was shut) weakens it. Reliability lives in a *team memory*, one row per faction;
+2. updates its **place-percept memory**: the cell where it last saw each other agent and
+   each floor item. A remembered place that it sees empty is dropped, except stairs: an
+   agent last seen on stairs is looked for at their other end;
+3. plans over its own known map (``World.memory``, fed by the field of view) one forward
+   wavefront to the best of its candidate targets (``search.grid_nav.nearest_target``):
+   the hook cell ``target`` (top priority), enemies seen now, enemies' last known places
+   (older ones count less), wanted floor items (a better weapon, a potion when it carries
+   none, keys), the unexplored (any unseen cell), and stairs. An agent with nothing left
+   to explore patrols to a far known cell it draws from a hash of (world, agent, turn / 64);
+4. when an enemy is seen, a flee move: the neighbour farthest from the enemies by route.
+
+It writes, per agent, ``out[b, a]`` (:data:`NAV_COLUMNS`): the game action that starts
+the route (a move, or interact to open a door, unlock it with a held key or take stairs;
+0 when none), what the route leads to (:data:`KIND_NAMES`), its cost, the flee action
+and the target cell. The scripted NPC (``npc.scripted``) follows it; policies may read it.
+
+``mode[faction]``: 0 Hebbian (learning, place-percept memory, unknown cells cost more),
+1 plain shortest paths with the free-space assumption (D* Lite's model: no learning, no
+memory of where enemies were; the comparator of ``bench/nav_hunt.py``).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from game.actions import INTERACT, MOVE_FIRST
+from game.state import (
+    ALIVE,
+    EQ_MELEE,
+    EQ_POTION,
+    EQ_RANGED,
+    FACTION,
+    FLOOR,
+    I_CAT,
+    I_DMAX,
+    I_DMIN,
+    I_F,
+    I_HOLDER,
+    I_KEY,
+    I_LOC,
+    I_X,
+    I_Y,
+    KEY,
+    KEYS,
+    LOC_FLOOR,
+    LOC_HELD,
+    MELEE,
+    POTION,
+    PRESENT,
+    RANGED,
+    W_CELLS,
+    W_EPISODE,
+    W_TURN,
+    X,
+    Y,
+)
+from search.grid_nav import (
+    F_GAME,
+    MOVE_STAIRS,
+    NO_MOVE,
+    NavParams,
+    Scratch,
+    distance_field,
+    enter_cost,
+    learn_move,
+    move_allowed,
+    nearest_target,
+)
+
+#: Columns of the per-agent navigation output.
+NAV_COLUMNS = ("action", "kind", "cost", "flee", "target")
+NAV_ACTION, NAV_KIND, NAV_COST, NAV_FLEE, NAV_TARGET = range(len(NAV_COLUMNS))
+#: What a route leads to (``NAV_KIND``).
+KIND_NAMES = ("none", "target", "enemy", "enemy_memory", "item", "explore", "stairs", "patrol")
+(K_NONE, K_TARGET, K_ENEMY, K_MEMORY, K_ITEM, K_EXPLORE, K_STAIRS, K_PATROL) = range(len(KIND_NAMES))
+
+#: Navigator modes per faction.
+MODE_HEBBIAN, MODE_SHORTEST = 0, 1
+
+# Offsets added to route costs per kind of target (lower: preferred).
+V_TARGET = -30.0
+V_ENEMY = 0.0
+V_MEMORY = 4.0  # + age / 8, at most 12 more
+V_ITEM = -3.0
+V_EXPLORE = 3.0
+V_STAIRS = 30.0
+V_PATROL = 40.0
+SEARCH_LIMIT = 400.0
+COMMIT = 2.0  # bonus of last turn's target
+RETRACE = 0.5  # extra cost of stepping back onto the cell just left
+ALLY_NEXT = 1e6  # extra cost of a cell an ally next to the agent stands on (no step there now)
+REVISIT = 150  # turns before a floor visited is worth going back to
+FLEE_RADIUS = 16.0
+
+_STAIRS_DOWN, _STAIRS_UP, _DOOR_CLOSED, _DOOR_LOCKED = 5, 6, 3, 4
+_DIRS = np.array([(-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1)], np.int64)
+
+
+class NavState(NamedTuple):
+    """Navigation arrays of B worlds (owned by ``BatchedSim`` when ``nav`` is on)."""
+
+    conf: np.ndarray  # float32 [B, factions, N]: team memory of cell reliability
+    fails: np.ndarray  # uint8 [B, factions, N]
+    cut: np.ndarray  # int32 [B, factions, N]
+    seen_agent: np.ndarray  # int32 [B, A, A]: flat cell where a last saw o (-1: none)
+    seen_turn: np.ndarray  # int32 [B, A, A]
+    seen_item: np.ndarray  # int32 [B, A, I]: flat cell where a last saw item i on the floor
+    last_pos: np.ndarray  # int32 [B, A]: flat cell before the last action
+    visited: np.ndarray  # int32 [B, A, F]: last turn each floor was visited (-1: never)
+    episode: np.ndarray  # int64 [B]: the episode the arrays belong to
+    target: np.ndarray  # int32 [B, A]: hook: a flat cell to go to first (-1: none)
+    mode: np.ndarray  # int32 [factions]: MODE_HEBBIAN or MODE_SHORTEST
+    out: np.ndarray  # int32 [B, A, len(NAV_COLUMNS)]
+
+
+def new_nav_state(B: int, A: int, items: int, factions: int, floors: int, cells: int) -> NavState:
+    """Empty navigation state (every world starts a new episode at its next call)."""
+    return NavState(
+        conf=np.ones((B, factions, cells), np.float32), fails=np.zeros((B, factions, cells), np.uint8),
+        cut=np.zeros((B, factions, cells), np.int32), seen_agent=-np.ones((B, A, A), np.int32),
+        seen_turn=np.zeros((B, A, A), np.int32), seen_item=-np.ones((B, A, items), np.int32),
+        last_pos=-np.ones((B, A), np.int32), visited=-np.ones((B, A, floors), np.int32), episode=-np.ones(B, np.int64),
+        target=-np.ones((B, A), np.int32), mode=np.zeros(factions, np.int32),
+        out=np.zeros((B, A, len(NAV_COLUMNS)), np.int32))
+
+
+def grow_nav_items(nav: NavState, items: int) -> NavState:
+    """``nav`` with room for ``items`` item slots (the level pool grew)."""
+    have = nav.seen_item.shape[2]
+    if items <= have:
+        return nav
+    seen = -np.ones(nav.seen_item.shape[:2] + (items,), np.int32)
+    seen[:, :, :have] = nav.seen_item
+    return nav._replace(seen_item=seen)
+
+
+def nav_params() -> tuple[np.ndarray, np.ndarray]:
+    """Parameter vectors of the two modes (game costs: a closed door costs its interact turn)."""
+    heb = NavParams(water=2.0).vector()
+    short = NavParams(water=1.0, beta=0.0, unknown=1.0).vector()
+    return heb, short
+
+
+@njit(cache=True, inline="always")
+def _hash(a: int, b: int, c: int) -> int:
+    h = (a * 0x9E3779B1 + b * 0x85EBCA77 + c * 0xC2B2AE3D) & 0xFFFFFFFF
+    h ^= h >> 15
+    h = (h * 0x2C1B3C6D) & 0xFFFFFFFF
+    h ^= h >> 12
+    return h
+
+
+@njit(cache=True, inline="always")
+def _visible(fov, G: int, ay: int, ax: int, y: int, x: int) -> bool:
+    dy = y - ay
+    dx = x - ax
+    if abs(dy) > G or abs(dx) > G:
+        return False
+    return fov[G + dy, G + dx] > 0
+
+
+@njit(cache=True)
+def _wanted(it, ag, a: int, i: int) -> bool:
+    """Whether agent ``a`` would pick up item ``i`` (better weapon, a potion when none, keys)."""
+    c = it[i, I_CAT]
+    if c == KEY:
+        return True
+    if c == POTION:
+        return ag[a, EQ_POTION] < 0
+    slot = ag[a, EQ_MELEE] if c == MELEE else ag[a, EQ_RANGED] if c == RANGED else -2
+    if slot == -2:
+        return False
+    if slot < 0:
+        return True
+    return it[i, I_DMIN] + it[i, I_DMAX] > it[slot, I_DMIN] + it[slot, I_DMAX]
+
+
+@njit(cache=True)
+def _forget_world(nav_conf, nav_fails, nav_cut, seen_agent, seen_item, last_pos, target) -> None:
+    nav_conf[:] = 1.0
+    nav_fails[:] = 0
+    nav_cut[:] = 0
+    seen_agent[:] = -1
+    seen_item[:] = -1
+    last_pos[:] = -1
+    target[:] = -1
+
+
+@njit(cache=True)
+def nav_range(tiles, locks, cells, occ, ag, it, wi, memory, fov, actions, conf, fails, cut, seen_agent, seen_turn,
+              seen_item, last_pos, visited, episode, target, mode, out, P_heb, P_short, lo: int,
+              hi: int) -> None:
+    """Navigate every living agent of worlds ``lo..hi`` (see the module docstring)."""
+    _B, A = ag.shape[0], ag.shape[1]
+    F, H, Wd = tiles.shape[1], tiles.shape[2], tiles.shape[3]
+    plane = H * Wd
+    N = F * plane
+    cap = 9 * N + 64
+    S = Scratch(np.empty(N, np.float64), np.empty(N, np.int32), np.empty(N, np.uint8),
+                np.empty(cap, np.float64), np.empty(cap, np.int32))
+    value = np.full(N, np.inf)
+    touched = np.empty(N, np.int64)
+    sources = np.empty(A, np.int64)
+    floor_value = np.full(F, np.inf)
+    extra = np.zeros(N, np.float32)
+    kind_of = np.zeros(N, np.int8)
+    keyed = np.empty(cells.shape[1], np.int64)
+    no_floor = np.full(F, np.inf)
+    G = fov.shape[2] // 2
+    items = it.shape[1]
+    for b in range(lo, hi):
+        turn = wi[b, W_TURN]
+        if episode[b] != wi[b, W_EPISODE]:
+            episode[b] = wi[b, W_EPISODE]
+            _forget_world(conf[b], fails[b], cut[b], seen_agent[b], seen_item[b], last_pos[b], target[b])
+            visited[b] = -1
+        for a in range(A):
+            o_ = out[b, a]
+            prev_target = o_[NAV_TARGET]
+            o_[:] = 0
+            o_[NAV_TARGET] = -1
+            me = ag[b, a]
+            if me[PRESENT] == 0 or me[ALIVE] == 0:
+                continue
+            fac = me[FACTION]
+            md = mode[fac]
+            P = P_heb if md == MODE_HEBBIAN else P_short
+            f, y, x = me[FLOOR], me[Y], me[X]
+            here = f * plane + y * Wd + x
+            known = memory[b, a].reshape(-1)
+            fc, ff, fk = conf[b, fac], fails[b, fac], cut[b, fac]
+            # 1. learn from the last action
+            act = actions[b, a]
+            prev = last_pos[b, a]
+            if md == MODE_HEBBIAN and prev >= 0 and MOVE_FIRST <= act < MOVE_FIRST + 8:
+                d = act - MOVE_FIRST
+                pr = prev % plane
+                py, px = pr // Wd + _DIRS[d, 0], pr % Wd + _DIRS[d, 1]
+                if 0 <= py < H and 0 <= px < Wd:
+                    aimed = prev - pr + py * Wd + px
+                    if here == aimed:
+                        learn_move(fc, ff, aimed, True, P)
+                    elif here == prev:
+                        o = occ[b, prev // plane, py, px]
+                        if o < 0 or ag[b, o, FACTION] == fac:  # not a melee hit
+                            learn_move(fc, ff, aimed, False, P)
+            last_pos[b, a] = here
+            back = prev if 0 <= prev < N and prev != here else -1
+            vis = fov[b, a]
+            # 2. place-percept memory
+            n_src = 0
+            for o in range(A):
+                if o == a or ag[b, o, PRESENT] == 0:
+                    continue
+                other = ag[b, o]
+                if other[ALIVE] and other[FLOOR] == f and _visible(vis, G, y, x, other[Y], other[X]):
+                    seen_agent[b, a, o] = f * plane + other[Y] * Wd + other[X]
+                    seen_turn[b, a, o] = turn
+                    continue
+                c = seen_agent[b, a, o]
+                if c < 0:
+                    continue
+                if other[ALIVE] == 0:
+                    seen_agent[b, a, o] = -1
+                    continue
+                if c // plane == f:
+                    cr = c % plane
+                    if _visible(vis, G, y, x, cr // Wd, cr % Wd):
+                        t = tiles[b, f, cr // Wd, cr % Wd]
+                        # gone from where it was: if that was stairs, it took them
+                        if t == _STAIRS_DOWN and f + 1 < F:
+                            seen_agent[b, a, o] = c + plane
+                        elif t == _STAIRS_UP and f > 0:
+                            seen_agent[b, a, o] = c - plane
+                        else:
+                            seen_agent[b, a, o] = -1
+            for i in range(items):
+                row = it[b, i]
+                if row[I_CAT] < 0:
+                    continue
+                if row[I_LOC] == LOC_FLOOR and row[I_F] == f and _visible(vis, G, y, x, row[I_Y], row[I_X]):
+                    seen_item[b, a, i] = f * plane + row[I_Y] * Wd + row[I_X]
+                    continue
+                c = seen_item[b, a, i]
+                if c >= 0 and (row[I_LOC] != LOC_FLOOR or (c // plane == f and _visible(
+                        vis, G, y, x, (c % plane) // Wd, c % Wd))):
+                    seen_item[b, a, i] = -1
+            # 3. targets (value: offset added to the route cost; kind_of: what the cell is)
+            nt = 0
+            tgt = target[b, a]
+            if 0 <= tgt < N:
+                value[tgt] = V_TARGET
+                kind_of[tgt] = K_TARGET
+                touched[nt] = tgt
+                nt += 1
+            for o in range(A):
+                c = seen_agent[b, a, o]
+                if c < 0 or ag[b, o, FACTION] == fac:
+                    continue
+                age = turn - seen_turn[b, a, o]
+                if age == 0:
+                    v = V_ENEMY
+                    kd = K_ENEMY
+                    if c // plane == f:
+                        sources[n_src] = c
+                        n_src += 1
+                elif md == MODE_HEBBIAN:
+                    v = V_MEMORY + min(age / 8.0, 12.0)
+                    kd = K_MEMORY
+                else:
+                    continue  # no memory of where enemies were
+                if v < value[c]:
+                    if value[c] == np.inf:
+                        touched[nt] = c
+                        nt += 1
+                    value[c] = v
+                    kind_of[c] = kd
+            for i in range(items):
+                c = seen_item[b, a, i]
+                if (c >= 0 and (md == MODE_HEBBIAN or c // plane == f) and value[c] > V_ITEM
+                        and _wanted(it[b], ag[b], a, i)):
+                    if value[c] == np.inf:
+                        touched[nt] = c
+                        nt += 1
+                    value[c] = V_ITEM
+                    kind_of[c] = K_ITEM
+            # commitment: the target chosen last turn keeps a small bonus (no dithering)
+            if 0 <= prev_target < N and (known[prev_target] == 0 or value[prev_target] < np.inf):
+                if value[prev_target] == np.inf:
+                    touched[nt] = prev_target
+                    nt += 1
+                    value[prev_target] = V_EXPLORE
+                    kind_of[prev_target] = K_EXPLORE
+                value[prev_target] -= COMMIT
+            # stairs: a floor not visited for a while is worth going to
+            for g_ in range(F):
+                floor_value[g_] = V_STAIRS if turn - visited[b, a, g_] > REVISIT or visited[b, a, g_] < 0 \
+                    else np.inf
+            visited[b, a, f] = turn
+            flags = F_GAME
+            # locked doors whose key the agent holds are passages (marked by extra < 0)
+            n_keys = 0
+            if me[KEYS] > 0:
+                for i in range(items):
+                    row = it[b, i]
+                    if row[I_CAT] == KEY and row[I_LOC] == LOC_HELD and row[I_HOLDER] == a:
+                        for k in range(wi[b, W_CELLS]):
+                            cf, cy, cx = cells[b, k, 0], cells[b, k, 1], cells[b, k, 2]
+                            if tiles[b, cf, cy, cx] == _DOOR_LOCKED and locks[b, cf, cy, cx] == row[I_KEY]:
+                                c = cf * plane + cy * Wd + cx
+                                if extra[c] == 0.0:
+                                    extra[c] = -0.5
+                                    keyed[n_keys] = c
+                                    n_keys += 1
+            # An ally in the way: wait for it to move on, unless it is waiting itself or
+            # coming this way (then plan around it).
+            blocked = -1
+            wait = False
+            if back >= 0:
+                extra[back] = RETRACE  # an equally good way on beats going back
+
+            for attempt in range(2):
+                move, best, total = nearest_target(known, fc, fk, extra, plane, Wd, here, value, turn, P,
+                                                   flags, SEARCH_LIMIT, S, V_EXPLORE, floor_value)
+                kind = K_NONE
+                if best < 0:
+                    # nothing to do: patrol to a far known cell drawn from a slow hash
+                    h = _hash(b + 1, a + 1, turn // 64 + 1)
+                    for k in range(64):
+                        c = (h + k * 7919) % N
+                        kc = known[c]
+                        if kc != 0 and kc - 1 != 0 and kc - 1 != 8 and c // plane == f:
+                            if value[c] == np.inf:
+                                touched[nt] = c
+                                nt += 1
+                            value[c] = V_PATROL
+                            kind_of[c] = K_PATROL
+                            move, best, total = nearest_target(known, fc, fk, extra, plane, Wd, here, value,
+                                                               turn, P, flags, 4.0 * SEARCH_LIMIT, S, np.inf,
+                                                               no_floor)
+                            break
+                if best >= 0:
+                    if value[best] < np.inf:
+                        kind = kind_of[best]
+                    elif known[best] == 0:
+                        kind = K_EXPLORE
+                    else:
+                        kind = K_STAIRS
+                if attempt == 1 or not 0 <= move < 8:
+                    break
+                ny, nx = y + _DIRS[move, 0], x + _DIRS[move, 1]
+                o = occ[b, f, ny, nx]
+                if o < 0 or ag[b, o, FACTION] != fac:
+                    break
+                theirs = out[b, o, NAV_ACTION]
+                oncoming = (MOVE_FIRST <= theirs < MOVE_FIRST + 8
+                            and ny + _DIRS[theirs - MOVE_FIRST, 0] == y
+                            and nx + _DIRS[theirs - MOVE_FIRST, 1] == x)
+                if not oncoming and theirs != 0:
+                    wait = True
+                    break
+                blocked = f * plane + ny * Wd + nx
+                extra[blocked] = ALLY_NEXT
+            if blocked >= 0:
+                extra[blocked] = 0.0
+            if back >= 0:
+                extra[back] = 0.0
+            for k in range(n_keys):
+                extra[keyed[k]] = 0.0
+            for k in range(nt):
+                value[touched[k]] = np.inf
+            o_[NAV_KIND] = kind
+            o_[NAV_COST] = int(min(total, 1e6)) if best >= 0 else -1
+            o_[NAV_TARGET] = best
+            o_[NAV_ACTION] = 0 if wait else _to_action(tiles[b], f, y, x, move)
+            # 4. flee: the neighbour farthest from the enemies seen now
+            if n_src > 0:
+                distance_field(known, fc, fk, extra, plane, Wd, sources[:n_src], turn, P, F_GAME, FLEE_RADIUS, S)
+                o_[NAV_FLEE] = _flee_action(known, fc, fk, extra, plane, Wd, here, occ[b, f], turn, P, S)
+
+
+@njit(cache=True, inline="always")
+def _to_action(tiles_b, f: int, y: int, x: int, move: int) -> int:
+    """The game action that makes ``move`` from (f, y, x): a step, or interact."""
+    if move == NO_MOVE:
+        return 0
+    if move == MOVE_STAIRS:
+        return INTERACT
+    ny = y + _DIRS[move, 0]
+    nx = x + _DIRS[move, 1]
+    t = tiles_b[f, ny, nx]
+    if t in (_DOOR_CLOSED, _DOOR_LOCKED):
+        return INTERACT
+    return MOVE_FIRST + move
+
+
+@njit(cache=True)
+def _flee_action(known, fc, fk, extra, plane: int, Wd: int, here: int, occ_f, turn: int, P, S) -> int:
+    """The step to the free neighbour with the largest route cost from the enemies (0: none)."""
+    g = S.g
+    base = g[here]
+    best = base
+    choice = 0
+    r = here % plane
+    y, x = r // Wd, r % Wd
+    H = plane // Wd
+    for d in range(8):
+        ny = y + _DIRS[d, 0]
+        nx = x + _DIRS[d, 1]
+        if ny < 0 or ny >= H or nx < 0 or nx >= Wd:
+            continue
+        if not move_allowed(known, plane, Wd, here, d, F_GAME):
+            continue
+        v = here - r + ny * Wd + nx
+        if occ_f[ny, nx] >= 0 or known[v] == 0:
+            continue
+        kc = known[v] - 1
+        if kc in (_DOOR_CLOSED, _DOOR_LOCKED) or enter_cost(known, fc, fk, extra, v, turn, P, F_GAME) < 0:
+            continue
+        gv = g[v] if g[v] != np.inf else 1e6
+        if gv > best:
+            best = gv
+            choice = MOVE_FIRST + d
+    return choice
+
+
+__all__ = ["KIND_NAMES", "MODE_HEBBIAN", "MODE_SHORTEST", "NAV_COLUMNS", "NavState", "grow_nav_items",
+           "nav_params", "nav_range", "new_nav_state"]
+
+
+class Navigation:
+    """The navigation state of one :class:`game.batch.BatchedSim` and its per-tick update.
+
+    ``update(actions)`` runs :func:`nav_range` over all worlds (on the simulator's worker
+    threads) after the simulator stepped with ``actions`` (or reset: zeros); ``out`` is the
+    observation key ``nav`` (int32 ``[B, A, len(NAV_COLUMNS)]``). ``target`` is the hook a
+    caller (or a goal) sets to send an agent to a flat cell (``f * H * W + y * W + x``).
+    """
+
+    def __init__(self, sim) -> None:  # noqa: ANN001 - BatchedSim (no import cycle)
+        self.sim = sim
+        F, H, W = sim.shape
+        self.state = new_nav_state(sim.num_worlds, sim.num_agents, sim.world.it.shape[1],
+                                   len(sim.layout.factions), F, F * H * W)
+        self._P_heb, self._P_short = nav_params()
+
+    @property
+    def out(self) -> np.ndarray:
+        """The per-agent navigation output, int32 ``[B, A, len(NAV_COLUMNS)]``."""
+        return self.state.out
+
+    @property
+    def target(self) -> np.ndarray:
+        """The "navigate to this cell first" hook, int32 ``[B, A]`` flat cells (-1: none)."""
+        return self.state.target
+
+    def set_mode(self, faction: int, mode: int) -> None:
+        """Drive ``faction``'s agents with :data:`MODE_HEBBIAN` or :data:`MODE_SHORTEST`."""
+        self.state.mode[faction] = mode
+
+    def update(self, actions: np.ndarray) -> None:
+        """Learn from ``actions`` and plan every agent's next route (all worlds)."""
+        sim = self.sim
+        self.state = grow_nav_items(self.state, sim.world.it.shape[1])
+        w, s = sim.world, self.state
+        args = (w.tiles, w.locks, w.cells, w.occ, w.ag, w.it, w.wi, w.memory, w.fov, actions, s.conf, s.fails, s.cut,
+                s.seen_agent, s.seen_turn, s.seen_item, s.last_pos, s.visited, s.episode, s.target,
+                s.mode, s.out, self._P_heb, self._P_short)
+        B = sim.num_worlds
+        executor = getattr(sim, "_executor", None)
+        if sim.threads == 1 or executor is None:
+            nav_range(*args, 0, B)
+            return
+        bounds = np.linspace(0, B, 2 * sim.threads + 1).astype(int)
+        jobs = [executor.submit(nav_range, *args, int(lo), int(hi))
+                for lo, hi in zip(bounds[:-1], bounds[1:], strict=True) if hi > lo]
+        for job in jobs:
+            job.result()

@@ -1,0 +1,550 @@
+"""The compiled Hebbian navigator: numba kernels over flat arrays of a multi-floor grid.
+
+One implementation serves the benchmark (:class:`search.compiled.CompiledHebbianNavigator`)
+and the game (``game.navigate`` runs it for every agent inside the batched step).
+
+**Cells** are flat indices ``n = f * H * W + y * W + x``. What an agent knows of a cell is a
+*known code* (the game's memory encoding): 0 never seen, ``1 + tile`` last seen as that tile.
+
+**Memory** (one row per owner: an agent, or a faction sharing a team memory), learned from use:
+
+* ``conf`` float32: the reliability ``w`` in [0, 1] of entering the cell. A move into it that
+  works: ``w <- w + eta (1 - w)``; one that fails with no visible cause (an ally in the way,
+  a door someone shut): ``w <- w - eta w``. For a door, every sighting is experience too:
+  seen open strengthens it, seen closed weakens it, so ``w`` estimates how often the door is
+  open (an intermittent passage). Ordinary cells start at 1: a map that never fails costs
+  exactly its length, as for D* Lite.
+* ``fails`` uint8 and ``cut`` int32: a closed door seen again and again is cut (not planned
+  through) until tick ``cut``, for ``backoff * 2^(k-1)`` ticks after its k-th closed sighting;
+  then it is *re-admitted* as a known passage at cost ``1 + readmit + beta (1 - w)``, not
+  forgotten into the unknown, so a reopened passage competes with unexplored cells on its
+  real length. Seeing it open resets ``fails``.
+
+**Costs.** Entering a cell costs ``1 + beta (1 - w)`` (floor, open doors, stairs, exits),
+``water`` for water, ``unknown`` for a cell never seen (>= 1: unexplored cells are not
+assumed cheaper than known ones), a closed door the agent can open (game rules) costs
+``1 + door`` (the interact turn), and so does a locked one whose key it holds (the caller
+marks those cells with ``extra < 0``); a closed door it cannot open costs, while not cut,
+``1 + readmit + beta (1 - w) + wait (1 - w) / w`` (the expected wait at a door open a
+fraction ``w`` of the time); walls and lava block.
+
+**Moves** are the 8 directions of ``game.actions.DIRECTIONS`` (index 0..7) and
+:data:`MOVE_STAIRS` (8). Two corner rules: the benchmark's (a diagonal needs both orthogonal
+cells passable) and the game's (a diagonal may not enter or leave a door, nor squeeze
+between two non-walkable cells).
+
+**Planning.** :func:`route_to` spreads a wavefront (Dijkstra) backward from the goal cells
+until it reaches the agent and takes the first move, in direction order, whose route is
+shortest: the same tie rule as D* Lite's, so on maps where nothing fails it takes D* Lite's
+steps. :func:`nearest_target` spreads forward from the agent to many candidate targets with
+per-target offsets (a utility field: enemies, loot, frontier, stairs) and stops at the best.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from levels.tiles import Tile
+
+DIRS = np.array([(-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1)], np.int64)
+MOVE_STAIRS = 8
+NO_MOVE = -1
+INF = np.inf
+
+# Parameter vector layout (float64), see NavParams.
+(P_BETA, P_UNKNOWN, P_WATER, P_DOOR, P_READMIT, P_WAIT, P_ETA, P_ETA_DOOR, P_BACKOFF,
+ P_MAX_COST) = range(10)
+N_PARAMS = 10
+
+# Flags (bit set).
+F_GAME = 1  # game rules: open closed doors, the game's corner rule
+F_UNKNOWN_STAIRS = 2  # an unseen cell may hold stairs (benchmark)
+F_TIE_GOAL = 8  # equal routes: prefer the move whose cell is nearest the goal (ablation)
+
+_WALL, _FLOOR, _OPEN, _CLOSED, _LOCKED = 0, 1, 2, 3, 4
+_DOWN, _UP, _WATER, _LAVA = 5, 6, 7, 8
+assert (Tile.WALL, Tile.DOOR_OPEN, Tile.DOOR_CLOSED, Tile.DOOR_LOCKED, Tile.STAIRS_DOWN,
+        Tile.STAIRS_UP, Tile.WATER, Tile.LAVA) == (_WALL, _OPEN, _CLOSED, _LOCKED, _DOWN, _UP,
+                                                   _WATER, _LAVA)
+
+
+class NavParams(NamedTuple):
+    """Planning and learning constants (see the module docstring)."""
+
+    beta: float = 2.0
+    unknown: float = 1.2
+    water: float = 1.0
+    door: float = 1.0
+    readmit: float = 2.0
+    wait: float = 2.0
+    eta: float = 0.5
+    eta_door: float = 0.3
+    backoff: float = 12.0
+    max_cost: float = 1e9
+
+    def vector(self) -> np.ndarray:
+        """The float64 vector the kernels read."""
+        return np.array(self, np.float64)
+
+
+class Scratch(NamedTuple):
+    """Work arrays of one search (reused; one per thread)."""
+
+    g: np.ndarray  # float64 [N]
+    first: np.ndarray  # int32 [N]
+    done: np.ndarray  # uint8 [N]
+    heap_key: np.ndarray  # float64 [cap]
+    heap_node: np.ndarray  # int32 [cap]
+
+
+def new_scratch(cells: int) -> Scratch:
+    """Scratch arrays for a grid of ``cells`` flat cells."""
+    cap = 9 * cells + 64
+    return Scratch(np.empty(cells, np.float64), np.empty(cells, np.int32), np.empty(cells, np.uint8),
+                   np.empty(cap, np.float64), np.empty(cap, np.int32))
+
+
+# ----------------------------------------------------------------------------- heap
+
+
+@njit(cache=True, inline="always")
+def _push(keys, nodes, size, key, node):
+    i = size
+    while i > 0:
+        p = (i - 1) >> 1
+        if keys[p] <= key:
+            break
+        keys[i] = keys[p]
+        nodes[i] = nodes[p]
+        i = p
+    keys[i] = key
+    nodes[i] = node
+    return size + 1
+
+
+@njit(cache=True, inline="always")
+def _pop(keys, nodes, size):
+    """Remove the root (the caller read it); returns the new size."""
+    size -= 1
+    if size == 0:
+        return 0
+    key = keys[size]
+    node = nodes[size]
+    i = 0
+    while True:
+        c = 2 * i + 1
+        if c >= size:
+            break
+        if c + 1 < size and keys[c + 1] < keys[c]:
+            c += 1
+        if keys[c] >= key:
+            break
+        keys[i] = keys[c]
+        nodes[i] = nodes[c]
+        i = c
+    keys[i] = key
+    nodes[i] = node
+    return size
+
+
+# ----------------------------------------------------------------------------- model
+
+
+@njit(cache=True, inline="always")
+def _walkable_code(code: int) -> bool:
+    """Whether a known code may be stood on for the game's corner rule (unknown: yes)."""
+    if code == 0:
+        return True
+    t = code - 1
+    return t != _WALL and t != _CLOSED and t != _LOCKED
+
+
+@njit(cache=True, inline="always")
+def _blocking_code(code: int) -> bool:
+    """Whether a known code blocks a benchmark diagonal (walls, closed doors, lava)."""
+    if code == 0:
+        return False
+    t = code - 1
+    return t in (_WALL, _CLOSED, _LOCKED, _LAVA)
+
+
+@njit(cache=True, inline="always")
+def _is_door_code(code: int) -> bool:
+    t = code - 1
+    return t in (_OPEN, _CLOSED, _LOCKED)
+
+
+@njit(cache=True)
+def enter_cost(known, conf, cut, extra, n: int, tick: int, P, flags: int) -> float:
+    """Cost of entering flat cell ``n`` (``-1``: blocked), plus ``extra[n]`` (e.g. an ally there)."""
+    e = extra[n]
+    if e == 0.0:
+        return _base_cost(known, conf, cut, n, tick, P, flags)
+    if e < 0.0 and flags & F_GAME and known[n] == _LOCKED + 1:
+        return 1.0 + P[P_DOOR] + P[P_BETA] * (1.0 - conf[n])  # the agent holds this door's key
+    c = _base_cost(known, conf, cut, n, tick, P, flags)
+    return c if c < 0.0 else c + e
+
+
+@njit(cache=True, inline="always")
+def _base_cost(known, conf, cut, n: int, tick: int, P, flags: int) -> float:
+    code = known[n]
+    if code == 0:
+        return P[P_UNKNOWN]
+    t = code - 1
+    w = conf[n]
+    if t in (_WALL, _LAVA):
+        return -1.0
+    if t == _WATER:
+        return P[P_WATER] + P[P_BETA] * (1.0 - w)
+    if t in (_CLOSED, _LOCKED):
+        if flags & F_GAME:
+            if t == _CLOSED:
+                return 1.0 + P[P_DOOR] + P[P_BETA] * (1.0 - w)
+            return -1.0  # locked: open only with its key (extra[n] < 0, see enter_cost)
+        if cut[n] > tick:
+            return -1.0
+        return 1.0 + P[P_READMIT] + P[P_BETA] * (1.0 - w) + P[P_WAIT] * (1.0 - w) / max(w, 0.05)
+    return 1.0 + P[P_BETA] * (1.0 - w)
+
+
+@njit(cache=True, inline="always")
+def move_allowed(known, plane: int, width: int, u: int, d: int, flags: int) -> bool:
+    """Whether the 8-direction move ``d`` out of ``u`` may be planned (the map edge included)."""
+    r = u % plane
+    y = r // width
+    x = r % width
+    ny = y + DIRS[d, 0]
+    nx = x + DIRS[d, 1]
+    height = plane // width
+    if ny < 0 or ny >= height or nx < 0 or nx >= width:
+        return False
+    if DIRS[d, 0] == 0 or DIRS[d, 1] == 0:
+        return True
+    base = u - r
+    v = base + ny * width + nx
+    a = known[base + y * width + nx]
+    b = known[base + ny * width + x]
+    if flags & F_GAME:
+        if _is_door_code(known[u]) or _is_door_code(known[v]):
+            return False
+        return _walkable_code(a) or _walkable_code(b)
+    return not (_blocking_code(a) or _blocking_code(b))
+
+
+@njit(cache=True, inline="always")
+def _stairs_link(known, plane: int, cells: int, u: int, up: bool, flags: int) -> int:
+    """The cell a stairs move out of ``u`` leads to (down, or up if ``up``), or -1."""
+    code = known[u]
+    v = u - plane if up else u + plane
+    if v < 0 or v >= cells:
+        return -1
+    want_here = _UP + 1 if up else _DOWN + 1
+    want_there = _DOWN + 1 if up else _UP + 1
+    other = known[v]
+    if code == want_here and (other == want_there or other == 0):
+        return v
+    if flags & F_UNKNOWN_STAIRS and code == 0 and (other == 0 or other == want_there):
+        return v
+    return -1
+
+
+# ----------------------------------------------------------------------------- planning
+
+
+@njit(cache=True)
+def route_to(known, conf, cut, extra, plane: int, width: int, start: int, goals, goal_values,
+             tick: int, P, flags: int, S) -> tuple[int, float]:
+    """First move of the best route from ``start`` to any of ``goals`` (backward wavefront).
+
+    ``goal_values[i]`` is the value a route ending at ``goals[i]`` starts with (0 for a plain
+    goal). Returns ``(move, cost)``: a direction 0..7, :data:`MOVE_STAIRS`, or
+    :data:`NO_MOVE` with cost 0 when ``start`` is a goal and ``inf`` when no route is known.
+    Among first moves of equally short routes the first in direction order wins (stairs last),
+    as in D* Lite; with :data:`F_TIE_GOAL` the one whose cell is nearest the goal.
+    """
+    cells = known.shape[0]
+    g, done, keys, nodes = S.g, S.done, S.heap_key, S.heap_node
+    g[:] = INF
+    done[:] = 0
+    size = 0
+    for i in range(goals.shape[0]):
+        n = goals[i]
+        if n == start:
+            return NO_MOVE, 0.0
+        if goal_values[i] < g[n]:
+            g[n] = goal_values[i]
+            size = _push(keys, nodes, size, g[n], n)
+    max_cost = P[P_MAX_COST]
+    found = False
+    while size > 0:
+        k = keys[0]
+        v = nodes[0]
+        size = _pop(keys, nodes, size)
+        if done[v] or k > g[v]:
+            continue
+        done[v] = 1
+        if v == start:
+            found = True
+            break
+        if k > max_cost:
+            break
+        c = enter_cost(known, conf, cut, extra, v, tick, P, flags)
+        if c < 0.0:
+            continue
+        gv = k + c
+        # predecessors u: u --d--> v, i.e. u = v - DIRS[d]; the move is checked from u
+        r = v % plane
+        y = r // width
+        x = r % width
+        height = plane // width
+        for d in range(8):
+            uy = y - DIRS[d, 0]
+            ux = x - DIRS[d, 1]
+            if uy < 0 or uy >= height or ux < 0 or ux >= width:
+                continue
+            u = v - r + uy * width + ux
+            if done[u] or gv >= g[u]:
+                continue
+            if not move_allowed(known, plane, width, u, d, flags):
+                continue
+            if u != start and enter_cost(known, conf, cut, extra, u, tick, P, flags) < 0.0:
+                continue
+            g[u] = gv
+            size = _push(keys, nodes, size, gv, u)
+        for up in (False, True):
+            # u takes stairs to v: v is below u when u goes down
+            u = v - plane if not up else v + plane
+            if u < 0 or u >= cells or done[u] or gv >= g[u]:
+                continue
+            if _stairs_link(known, plane, cells, u, up, flags) != v:
+                continue
+            g[u] = gv
+            size = _push(keys, nodes, size, gv, u)
+    if not found:
+        return NO_MOVE, INF
+    best = INF
+    move = NO_MOVE
+    best_h = 1 << 30
+    goal = goals[0]
+    for d in range(9):
+        if d < 8:
+            if not move_allowed(known, plane, width, start, d, flags):
+                continue
+            v = start + DIRS[d, 0] * width + DIRS[d, 1]
+        else:
+            v = _stairs_link(known, plane, cells, start, False, flags)
+            if v < 0:
+                v = _stairs_link(known, plane, cells, start, True, flags)
+            if v < 0:
+                continue
+        if g[v] == INF:
+            continue
+        c = enter_cost(known, conf, cut, extra, v, tick, P, flags)
+        if c < 0.0:
+            continue
+        value = c + g[v]
+        if value < best - 1e-9:
+            best, move = value, d
+            best_h = _cheb(plane, width, v, goal)
+        elif flags & F_TIE_GOAL and value <= best + 1e-9:
+            h = _cheb(plane, width, v, goal)
+            if h < best_h:
+                best, move, best_h = min(best, value), d, h
+    return move, g[start]
+
+
+@njit(cache=True, inline="always")
+def _cheb(plane: int, width: int, a: int, b: int) -> int:
+    ra = a % plane
+    rb = b % plane
+    return (max(abs(ra // width - rb // width), abs(ra % width - rb % width))
+            + abs(a // plane - b // plane))
+
+
+@njit(cache=True)
+def nearest_target(known, conf, cut, extra, plane: int, width: int, start: int, target_value,
+                   tick: int, P, flags: int, limit: float, S, unknown_value: float,
+                   floor_value) -> tuple[int, int, float]:
+    """Forward wavefront from ``start`` to the cheapest target.
+
+    ``target_value[n]`` (float64 [N], ``inf`` where ``n`` is no target) is added to the route
+    cost of reaching ``n``; the target with the least total wins (ties: the first reached).
+    Every unseen cell is a target of value ``unknown_value`` (exploring), and every cell of
+    another floor ``g`` one of value ``floor_value[g]`` (taking stairs there).
+    Unknown cells are entered at the ``unknown`` cost but never expanded (an unseen cell
+    ends a route: it is where exploring stops). The search stops once no target can beat
+    the best found or the route cost passes ``limit``. Returns ``(move, target, total)``:
+    the first move of the winner's route (:data:`NO_MOVE` if it is ``start`` itself or none
+    was found), its cell (-1: none) and its total.
+    """
+    cells = known.shape[0]
+    g, first, done, keys, nodes = S.g, S.first, S.done, S.heap_key, S.heap_node
+    g[:] = INF
+    done[:] = 0
+    g[start] = 0.0
+    first[start] = NO_MOVE
+    size = _push(keys, nodes, 0, 0.0, start)
+    best = INF
+    best_n = -1
+    least = min(0.0, unknown_value)  # the least offset bounds what remains
+    for n in range(cells):
+        if target_value[n] < least:
+            least = target_value[n]
+    for k in range(floor_value.shape[0]):
+        if floor_value[k] < least:
+            least = floor_value[k]
+    here_floor = start // plane
+    height = plane // width
+    while size > 0:
+        k = keys[0]
+        u = nodes[0]
+        size = _pop(keys, nodes, size)
+        if done[u] or k > g[u]:
+            continue
+        done[u] = 1
+        if k + least >= best or k > limit:
+            break
+        tv = target_value[u]
+        if known[u] == 0 and unknown_value < tv:
+            tv = unknown_value
+        fl = u // plane
+        if fl != here_floor and floor_value[fl] < tv:
+            tv = floor_value[fl]
+        if tv < INF and k + tv < best:
+            best = k + tv
+            best_n = u
+        if known[u] == 0 and u != start:
+            continue
+        r = u % plane
+        y = r // width
+        x = r % width
+        fu = first[u]
+        for d in range(9):
+            if d < 8:
+                ny = y + DIRS[d, 0]
+                nx = x + DIRS[d, 1]
+                if ny < 0 or ny >= height or nx < 0 or nx >= width:
+                    continue
+                if not move_allowed(known, plane, width, u, d, flags):
+                    continue
+                v = u - r + ny * width + nx
+            else:
+                v = _stairs_link(known, plane, cells, u, False, flags)
+                if v < 0:
+                    v = _stairs_link(known, plane, cells, u, True, flags)
+                if v < 0:
+                    continue
+            if done[v]:
+                continue
+            c = enter_cost(known, conf, cut, extra, v, tick, P, flags)
+            if c < 0.0:
+                continue
+            gv = k + c
+            if gv < g[v]:
+                g[v] = gv
+                first[v] = d if u == start else fu
+                size = _push(keys, nodes, size, gv, v)
+    if best_n < 0:
+        return NO_MOVE, -1, INF
+    return (first[best_n] if best_n != start else NO_MOVE), best_n, best
+
+
+@njit(cache=True)
+def distance_field(known, conf, cut, extra, plane: int, width: int, sources, tick: int, P, flags: int,
+                   limit: float, S) -> None:
+    """Route costs from the ``sources`` cells over the known map into ``S.g`` (up to ``limit``).
+
+    Used to flee: an agent steps to the neighbour farthest (in route cost) from its enemies.
+    """
+    cells = known.shape[0]
+    g, done, keys, nodes = S.g, S.done, S.heap_key, S.heap_node
+    g[:] = INF
+    done[:] = 0
+    size = 0
+    for i in range(sources.shape[0]):
+        n = sources[i]
+        if 0 <= n < cells and g[n] > 0.0:
+            g[n] = 0.0
+            size = _push(keys, nodes, size, 0.0, n)
+    height = plane // width
+    while size > 0:
+        k = keys[0]
+        u = nodes[0]
+        size = _pop(keys, nodes, size)
+        if done[u] or k > g[u]:
+            continue
+        done[u] = 1
+        if k > limit:
+            break
+        if known[u] == 0:
+            continue
+        r = u % plane
+        y = r // width
+        x = r % width
+        for d in range(8):
+            ny = y + DIRS[d, 0]
+            nx = x + DIRS[d, 1]
+            if ny < 0 or ny >= height or nx < 0 or nx >= width:
+                continue
+            if not move_allowed(known, plane, width, u, d, flags):
+                continue
+            v = u - r + ny * width + nx
+            if done[v]:
+                continue
+            c = enter_cost(known, conf, cut, extra, v, tick, P, flags)
+            if c < 0.0:
+                continue
+            if k + c < g[v]:
+                g[v] = k + c
+                size = _push(keys, nodes, size, k + c, v)
+
+
+# ----------------------------------------------------------------------------- learning
+
+
+@njit(cache=True)
+def learn_move(conf, fails, n: int, success: bool, P) -> None:
+    """Hebbian update of cell ``n`` after a move into it worked (or failed unexplained)."""
+    w = conf[n]
+    if success:
+        conf[n] = w + P[P_ETA] * (1.0 - w)
+    else:
+        conf[n] = w - P[P_ETA] * w
+
+
+@njit(cache=True)
+def sense_cell(known, conf, fails, cut, n: int, code: int, tick: int, P) -> bool:
+    """Record that cell ``n`` is seen now with known code ``code``; True if the code changed.
+
+    Doors learn how often they are open; a closed sighting cuts the door for a back-off that
+    doubles with each repeat (see the module docstring).
+    """
+    t = code - 1
+    if t == _OPEN:
+        conf[n] += P[P_ETA_DOOR] * (1.0 - conf[n])
+        fails[n] = 0
+        cut[n] = 0
+    elif (t in (_CLOSED, _LOCKED)) and (known[n] != code or cut[n] <= tick):
+        conf[n] -= P[P_ETA_DOOR] * conf[n]
+        if fails[n] < 250:
+            fails[n] += 1
+        cut[n] = tick + int(P[P_BACKOFF] * 2.0 ** min(fails[n] - 1, 10))
+    changed = known[n] != code
+    known[n] = code
+    return changed
+
+
+@njit(cache=True)
+def door_open_prior(known, conf, n: int, code: int, prior: float) -> None:
+    """The first sighting of a closed door gives it ``prior`` reliability (never seen open)."""
+    if known[n] == 0 and (code - 1 == _CLOSED or code - 1 == _LOCKED):
+        conf[n] = prior
+
+
+__all__ = ["DIRS", "F_GAME", "F_TIE_GOAL", "F_UNKNOWN_STAIRS", "MOVE_STAIRS", "NO_MOVE",
+           "NavParams", "Scratch", "distance_field", "enter_cost", "learn_move", "move_allowed",
+           "nearest_target", "new_scratch", "route_to", "sense_cell"]
