@@ -41,6 +41,7 @@ from game.actions import CORE_ACTIONS, WAIT
 from game.batch import ActionError, BatchedSim
 from game.obs_layout import Layout
 from game.spec import observation_space
+from game.state import ALIVE
 from levels.errors import UserError
 from levels.params import LevelParams
 
@@ -124,7 +125,7 @@ class _BatchedVectorEnv(gym.vector.VectorEnv):
         """Hook: ``worlds`` (bool ``[B]``) just started an episode; ``_active`` is current."""
 
     def _alive(self) -> np.ndarray:
-        return np.asarray(self.sim.info()["alive"])[:, self.slots]
+        return self.sim.world.ag[:, self.slots, ALIVE] != 0
 
     def _check_actions(self, actions: Any) -> np.ndarray:
         a = np.asarray(actions)
@@ -203,11 +204,11 @@ class _BatchedVectorEnv(gym.vector.VectorEnv):
         return np.ones(self.num_envs, bool)
 
     def _observe(self) -> Any:
-        rows = {k: self._obs[k][:, self.slots] for k in self.layout.dict_space.spaces}
+        rows = {k: self._obs[k][:, self.slots] for k in self.layout.dict_space.spaces}  # copies
         pad = ~self._active
         if pad.any():
-            rows = {k: np.where(pad.reshape(pad.shape + (1,) * (v.ndim - 2)), 0, v).astype(v.dtype)
-                    for k, v in rows.items()}
+            for v in rows.values():
+                v[pad] = 0
             rows["action_mask"][pad, WAIT] = 1
         return self.layout.apply(rows, (self.num_envs,), copy=False)
 
