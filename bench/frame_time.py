@@ -12,6 +12,9 @@ passed, as the app does. Each frame is drawn whole (view, HUD text, minimap) on 
 plain 960x600 surface, with no window. The first frames (numba compilation, caches)
 are excluded.
 
+``--game`` times the real game loop in each view (:func:`game_frames`): 16 NPCs acting
+through a transformer checkpoint, with the live learner running in its own process.
+
 ``--policy`` adds a "first-person+policy" series: the same frames, with one batched
 step of the transformer policy (``npc.transformer.EntityTransformer``, random weights,
 one thread) for 16 agents inside every sixth frame, one turn per move animation.
@@ -242,12 +245,40 @@ def summary(wall: np.ndarray, cpu: np.ndarray) -> dict[str, float]:
             "cpu_p99_ms": round(float(np.percentile(cpu, 99)), 3), "frames": int(wall.size)}
 
 
-def game_frames(frames: int, warmup: int, turns_per_second: int) -> dict[str, Any]:
-    """Frame times of the real game loop: spectating 16 agents that all act through the
-    shipped transformer checkpoint, on one floor of the dungeon preset.
+def game_checkpoint(folder: Path) -> tuple[Path, str]:
+    """The shipped checkpoint when it loads, else a random-weight transformer of the current spec.
+
+    A forward pass costs the same whatever the weights, so frame times hold either way;
+    the note says which one ran.
+    """
+    from game.ui.app import DEFAULT_CHECKPOINT, LearnedController
+    from levels.errors import UserError
+
+    try:
+        LearnedController(DEFAULT_CHECKPOINT)
+        return DEFAULT_CHECKPOINT, f"shipped checkpoint {DEFAULT_CHECKPOINT.name}"
+    except UserError as exc:
+        import torch
+
+        from game.actions import CORE_ACTIONS
+        from npc.checkpoint import build_policy, save_checkpoint
+
+        torch.manual_seed(0)
+        path = folder / "random-transformer.safetensors"
+        save_checkpoint(path, build_policy("transformer", CORE_ACTIONS))
+        return path, f"random-weight transformer (the shipped checkpoint did not load: {exc})"
+
+
+def game_frames(frames: int, warmup: int, turns_per_second: int, view: ViewMode = ViewMode.FIRST_PERSON,
+                live: bool = False, learner_wait: float = 120.0) -> dict[str, Any]:
+    """Frame times of the real game loop: spectating 16 agents that all act through a transformer
+    checkpoint (:func:`game_checkpoint`), on one floor of the dungeon preset, drawn in ``view``.
 
     Each frame is ``App.update`` (a turn when due: policy forward for every agent, the
-    simulation step, animation) plus ``App.draw`` in the first-person view at 960x600.
+    simulation step, animation) plus ``App.draw`` at 960x600. With ``live`` the live
+    learner (F5, Enter) runs in its own process meanwhile, training on every NPC
+    faction, and its weights are swapped in between turns; timing starts once it has
+    published its first update (or after ``learner_wait`` seconds).
     """
     import dataclasses
     import tempfile
@@ -261,22 +292,47 @@ def game_frames(frames: int, warmup: int, turns_per_second: int) -> dict[str, An
         spawns=[SpawnGroup(faction="hero", count=(1, 1), floors=[0]),
                 SpawnGroup(faction="monsters", count=(AGENTS - 1, AGENTS - 1), hp=(10, 20))])
     with tempfile.TemporaryDirectory() as data:
+        checkpoint, note = game_checkpoint(Path(data))
         options = game_app.GameOptions(params=params, seed=0, spectate=True, data_dir=Path(data),
-                                       view=ViewMode.FIRST_PERSON)
+                                       view=view, checkpoint=checkpoint)
         app = game_app.App(options, surface=pygame.Surface(SIZE))
-        app.speed = int(np.argmin(np.abs(np.asarray(game_app.SPEEDS) - turns_per_second)))
-        agents = int(app.session.sim.world.ag[0, :, 0].size)
-        wall, cpu = [], []
-        for i in range(warmup + frames):
-            start, start_cpu = time.perf_counter(), time.process_time()
-            app.update(1 / 60)
-            app.draw()
-            if i >= warmup:
-                wall.append((time.perf_counter() - start) * 1000)
-                cpu.append((time.process_time() - start_cpu) * 1000)
-        result = summary(np.array(wall), np.array(cpu))
-        result.update({"agent_slots": agents, "turns": app.session.turn,
-                       "turns_per_second": game_app.SPEEDS[app.speed], "controller": app.controller.name})
+        try:
+            app.speed = int(np.argmin(np.abs(np.asarray(game_app.SPEEDS) - turns_per_second)))
+            agents = int(app.session.sim.world.ag[0, :, 0].size)
+            waited = 0.0
+            if live:
+                app.live.learner_options = {"num_worlds": 16, "rollout_steps": 16}
+                if not app.start_live():
+                    raise RuntimeError(f"the live learner did not start: {app.live.message}")
+                start = time.perf_counter()
+                while time.perf_counter() - start < learner_wait:
+                    app.update(1 / 60)
+                    app.draw()
+                    client = app.live.client
+                    if client is not None and (client.curve or client.error):
+                        break
+                waited = time.perf_counter() - start
+            wall, cpu = [], []
+            version0 = app.live.client.version if app.live.client is not None else 0
+            for i in range(warmup + frames):
+                start, start_cpu = time.perf_counter(), time.process_time()
+                app.update(1 / 60)
+                app.draw()
+                if i >= warmup:
+                    wall.append((time.perf_counter() - start) * 1000)
+                    cpu.append((time.process_time() - start_cpu) * 1000)
+            result = summary(np.array(wall), np.array(cpu))
+            result.update({"agent_slots": agents, "turns": app.session.turn, "view": view.value,
+                           "turns_per_second": game_app.SPEEDS[app.speed], "controller": app.controller.name,
+                           "checkpoint": note, "live_learner": live})
+            if live:
+                client = app.live.client
+                result.update({"learner_state": client.state if client else "none",
+                               "learner_wait_s": round(waited, 1),
+                               "weight_versions_during_timing": (client.version - version0) if client else 0,
+                               "learner_error": (client.error or "") if client else ""})
+        finally:
+            app.close()
     return result
 
 
@@ -290,7 +346,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--policy", action="store_true",
                         help="also time first-person frames with a 16-agent transformer step every turn")
     parser.add_argument("--game", action="store_true",
-                        help="also time the real game loop: 16 agents spectated, all driven by the shipped checkpoint")
+                        help="also time the real game loop in every view: 16 NPCs spectated, driven by the "
+                             "shipped checkpoint, with the live learner running (see --no-live)")
+    parser.add_argument("--no-live", action="store_true", help="--game without the live learner")
+    parser.add_argument("--turns-per-second", type=float, default=8, help="--game: spectator speed")
     parser.add_argument("--json", metavar="OUT", help="write JSON results to OUT ('-' for stdout)")
     parser.add_argument("--screenshots", metavar="DIR", help="also save frame --shot of each mode as DIR/<mode>.png")
     parser.add_argument("--shot", type=int, default=418, help="which frame --screenshots saves")
@@ -312,7 +371,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         name = "first-person+policy"
         results["modes"][name] = summary(*time_frames(renderer, views, ViewMode.FIRST_PERSON, args.warmup, turn))
     if args.game:
-        results["modes"]["game-loop (first-person)"] = game_frames(args.frames, args.warmup, turns_per_second=8)
+        for name in modes:
+            label = f"game {name}" + ("" if args.no_live else " +learner")
+            results["modes"][label] = game_frames(args.frames, args.warmup, args.turns_per_second,
+                                                  ViewMode(name), live=not args.no_live)
     if args.json:
         text = json.dumps(results, indent=2)
         if args.json == "-":
@@ -323,7 +385,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(f"frame time at {SIZE[0]}x{SIZE[1]}, {AGENTS} agents, first-person downscale {args.downscale}"
               f" (wall clock; CPU = this process's CPU time)")
         for name, r in results["modes"].items():
-            print(f"  {name:20s} median {r['median_ms']:6.2f} ms  p99 {r['p99_ms']:6.2f} ms"
+            print(f"  {name:27s} median {r['median_ms']:6.2f} ms  p99 {r['p99_ms']:6.2f} ms"
                   f"  | CPU median {r['cpu_median_ms']:6.2f} ms  p99 {r['cpu_p99_ms']:6.2f} ms  ({r['frames']} frames)")
     return results
 

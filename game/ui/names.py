@@ -5,7 +5,7 @@ The simulation knows agents by slot and faction only. A spawn group may carry a
 group that most likely made it (same faction, a floor the group spawns on, DEF and
 DEX inside the group's ranges, which depth scaling leaves alone), and named after it,
 numbered among agents of the same name ("Ghoul 2"). Groups without a name use the
-faction's name.
+faction's name in the singular ("monsters" -> "Monster").
 """
 
 from __future__ import annotations
@@ -28,13 +28,19 @@ def _group_of(params: LevelParams, faction: str, floor: int, defense: int, dex: 
     return fallback
 
 
+def _singular(faction: str) -> str:
+    """``"monsters"`` -> ``"monster"``: one agent of a faction without a spawn-group name."""
+    name = faction.replace("_", " ")
+    return name[:-1] if len(name) > 3 and name.endswith("s") and not name.endswith("ss") else name
+
+
 def agent_kinds(params: LevelParams, factions: tuple[str, ...], ag: np.ndarray) -> tuple[str, ...]:
     """The kind name of every agent row of ``ag`` (``[A, fields]``, e.g. at the start of a run)."""
     kinds = []
     for row in ag:
         faction = factions[int(row[FACTION])] if row[PRESENT] and row[FACTION] >= 0 else ""
         group = _group_of(params, faction, int(row[FLOOR]), int(row[DEF]), int(row[DEX])) if faction else None
-        kinds.append((group.name if group is not None and group.name else faction).replace("_", " "))
+        kinds.append(group.name if group is not None and group.name else _singular(faction))
     return tuple(kinds)
 
 

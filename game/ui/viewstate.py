@@ -310,7 +310,8 @@ def _hit_line(hit, names: tuple[str, ...], viewer: int, me: str, second_person: 
         how = f" with a {weapon}" if weapon and len(strikers) == 1 else ""
         who = strikers[0] if len(strikers) == 1 else " and ".join(strikers)
         verb = "hit" if who == "You" or len(strikers) > 1 else "hits"
-        line = f"{who} {verb} {obj}{how}: -{hit.amount} HP"
+        burn = f", and the lava burns {obj}" if LAVA in hit.hazards else ""
+        line = f"{who} {verb} {obj}{how}{burn}: -{hit.amount} HP"
     elif LAVA in hit.hazards:
         line = f"The lava burns {obj}: -{hit.amount} HP"
     elif POISON in hit.hazards:
