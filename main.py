@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import typing
 from collections.abc import Callable
 from typing import Any
 
@@ -44,9 +45,20 @@ def _command_groups() -> list[Callable[[Any], None]]:
     ]
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one ``mindcrawl: error:`` line, exit code 2."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        """Print the error as one line naming the command (``--help`` shows the usage)."""
+        command = self.prog.removeprefix(PROG).strip()
+        where = f"{command}: " if command else ""
+        report_error(f"{where}{message} (see: {self.prog} --help)")
+        raise SystemExit(EXIT_USAGE)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser, with every command group registered."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog=PROG,
         description="Mindcrawl: procedural multi-floor dungeons and game-AI experiments.")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

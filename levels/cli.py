@@ -27,6 +27,7 @@ from levels import analysis, schema
 from levels.errors import LevelFileError, UserError
 from levels.generate import generate
 from levels.level import Level
+from levels.limits import MAX_SEED
 from levels.params import (
     DEEPCRAWL_KINDS,
     DEFAULT_PRESET,
@@ -100,6 +101,8 @@ def seed_value(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {value}")
+    if value > MAX_SEED:
+        raise argparse.ArgumentTypeError(f"expected an integer of at most {MAX_SEED}, got {text[:30]}")
     return value
 
 
@@ -201,8 +204,8 @@ def _is_level_file(path: Path) -> bool:
         return True
     if path.suffix == ".toml" or not path.is_file():
         return False
-    with contextlib.suppress(OSError, UnicodeDecodeError):
-        return path.read_text(encoding="utf-8").lstrip().startswith("{")
+    with contextlib.suppress(OSError), path.open("rb") as handle:
+        return handle.read(4096).lstrip().startswith(b"{")  # never the whole file: it may be huge
     return False
 
 

@@ -20,10 +20,12 @@ import io
 import json
 import os
 import re
+import signal
 import stat
 import tempfile
+import threading
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -52,6 +54,8 @@ def read_user_bytes(path: str | os.PathLike[str], error: ErrorFactory,
             info = os.fstat(handle.fileno())
             if stat.S_ISDIR(info.st_mode):
                 raise error("is a directory, not a file")
+            if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode):
+                raise error("is a device, not a file")
             if stat.S_ISREG(info.st_mode) and info.st_size > limit:
                 raise error(f"larger than the {_size(limit)} limit ({_size(info.st_size)})")
             data = handle.read(limit + 1)
@@ -177,6 +181,9 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], Any]
     try:
         if target.is_dir():
             raise OutputError(target, "it is a directory")
+        if target.exists() and not target.is_file():
+            # Renaming over a device node or a FIFO would replace it: write into it never.
+            raise OutputError(target, "it exists and is not a regular file")
         directory.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(target)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp",
@@ -196,6 +203,25 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], Any]
             with contextlib.suppress(OSError):
                 os.unlink(tmp_name)
     _fsync_directory(directory)
+
+
+@contextlib.contextmanager
+def deferred_interrupts() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) until the block ends, then deliver it: a save is never cut short.
+
+    Outside the main thread (where signal handlers cannot be set) it does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received and callable(previous):
+        previous(signal.SIGINT, None)
 
 
 def write_via_buffer(path: str | os.PathLike[str], write: Callable[[io.BytesIO], Any]) -> None:

@@ -318,7 +318,10 @@ def _spawn_from_dict(data: Any, tiles: np.ndarray) -> AgentSpawn:
     if not isinstance(data, dict):
         raise LevelFileError("spawns: expected objects")
     data = dict(data)
-    items = tuple(_item_stats_from_dict(i, "spawns[].items[]") for i in data.pop("items", []))
+    carried = data.pop("items", [])
+    if not isinstance(carried, list):
+        raise LevelFileError("spawns[].items: expected a list of items")
+    items = tuple(_item_stats_from_dict(i, "spawns[].items[]") for i in carried)
     names = {f.name for f in dataclasses.fields(AgentSpawn)} - {"items"}
     if set(data) != names:
         raise LevelFileError(f"spawns[]: expected fields {sorted(names)}")

@@ -19,6 +19,7 @@ match the recorded digest. Nothing is ever unpickled. Writes are atomic.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
 import struct
@@ -30,9 +31,10 @@ from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
 from game.actions import ACTIONS_VERSION
-from game.spec import OBS_VERSION, spec_dict
+from game.spec import OBS_VERSION, PATCH, PATCH_RADIUS, spec_dict
 from levels.errors import UserError
-from levels.files import atomic_write_bytes, read_user_bytes
+from levels.files import atomic_write_bytes, parse_json, read_user_bytes
+from levels.limits import MAX_NUM_ACTIONS
 from npc.baseline import IdBaseline
 from npc.dense import DenseEmbedding
 from npc.nav_transformer import NavTransformer
@@ -53,15 +55,74 @@ class CheckpointError(UserError, ValueError):
     """A checkpoint that cannot be loaded; the message names the file and the reason."""
 
 
+class NonFiniteWeightsError(UserError, ValueError):
+    """Weights with NaN or infinite values (a diverged update), refused on write and on read."""
+
+
+#: Inclusive bounds of every integer policy option (sizes that decide memory and time).
+OPTION_BOUNDS: dict[str, tuple[int, int]] = {
+    "d": (4, 1024), "layers": (1, 16), "heads": (1, 64), "mlp_ratio": (1, 16), "patch_grid": (0, PATCH),
+    "cell_dim": (1, 256), "local": (0, PATCH_RADIUS), "embed": (1, 1024), "conv1": (1, 1024),
+    "conv2": (1, 1024), "hidden": (1, 8192), "item_ids": (1, 4096), "held_embed": (1, 256),
+}
+
+
+def policy_options_problem(arch: str, options: dict[str, Any]) -> str | None:
+    """Why ``options`` cannot build a policy of ``arch`` (names the option), or None.
+
+    Checked before any tensor is allocated: unknown names, wrong types, integers
+    outside :data:`OPTION_BOUNDS`, and ``d`` not a multiple of ``heads``.
+    """
+    if arch not in ARCHITECTURES:
+        return f"unknown policy architecture {arch!r} (choose from {', '.join(ARCHITECTURES)})"
+    cls = ARCHITECTURES[arch]
+    signature = inspect.signature(cls.__init__ if cls is not NavTransformer else EntityTransformer.__init__)
+    defaults = {name: p.default for name, p in signature.parameters.items()
+                if name not in ("self", "num_actions") and p.kind is p.POSITIONAL_OR_KEYWORD}
+    for name, value in options.items():
+        if name not in defaults:
+            return f"{name}: not an option of policy {arch!r} (options: {', '.join(defaults)})"
+        default = defaults[name]
+        if isinstance(default, bool):
+            if not isinstance(value, bool):
+                return f"{name}: expected true or false, got {value!r}"
+        elif isinstance(default, int):
+            if isinstance(value, bool) or not isinstance(value, int):
+                return f"{name}: expected an integer, got {value!r}"
+            low, high = OPTION_BOUNDS.get(name, (0, 4096))
+            if not low <= value <= high:
+                return f"{name}: {value} is outside [{low}, {high}]"
+    merged = {**{k: v for k, v in defaults.items() if v is not inspect.Parameter.empty}, **options}
+    if "d" in merged and "heads" in merged and merged["d"] % merged["heads"]:
+        return f"d: {merged['d']} is not a multiple of heads ({merged['heads']})"
+    return None
+
+
 def build_policy(arch: str, num_actions: int, config: dict[str, Any] | None = None) -> PolicyNet:
     """A fresh network of architecture ``arch`` (see :data:`ARCHITECTURES`)."""
     if arch not in ARCHITECTURES:
         raise UserError(f"unknown policy architecture {arch!r} (choose from {', '.join(ARCHITECTURES)})")
+    if not isinstance(config or {}, dict):
+        raise UserError(f"policy options must be a table, got {type(config).__name__}")
+    if isinstance(num_actions, bool) or not isinstance(num_actions, int) or not 1 <= num_actions <= MAX_NUM_ACTIONS:
+        raise UserError(f"num_actions must be an integer in [1, {MAX_NUM_ACTIONS}], got {num_actions!r}")
     options = {k: v for k, v in (config or {}).items() if k != "num_actions"}
+    problem = policy_options_problem(arch, options)
+    if problem:
+        raise UserError(f"bad options for policy {arch!r}: {problem}")
     try:
         return ARCHITECTURES[arch](num_actions, **options)
-    except TypeError as exc:
+    except (TypeError, ValueError) as exc:
         raise UserError(f"bad options for policy {arch!r}: {exc}") from None
+
+
+def non_finite_tensor(tensors: dict[str, torch.Tensor]) -> str | None:
+    """The name of the first floating-point tensor holding NaN or infinity, or None."""
+    for name in sorted(tensors):
+        tensor = tensors[name]
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            return name
+    return None
 
 
 def _digest(tensors: dict[str, torch.Tensor]) -> str:
@@ -78,6 +139,9 @@ def save_checkpoint(path: str | os.PathLike[str], net: PolicyNet,
                     training: dict[str, Any] | None = None) -> None:
     """Write ``net`` (weights + metadata, ``training`` included) atomically to ``path``."""
     tensors = {k: v.detach().contiguous().cpu().clone() for k, v in net.state_dict().items()}
+    bad = non_finite_tensor(tensors)
+    if bad is not None:  # never replace a good checkpoint with a diverged network
+        raise NonFiniteWeightsError(f"{path}: not written: tensor {bad!r} holds NaN or infinite values")
     meta = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
@@ -124,6 +188,9 @@ def load_checkpoint(path: str | os.PathLike[str], num_actions: int | None = None
         if tensor.shape != expected[name].shape or tensor.dtype != expected[name].dtype:
             raise CheckpointError(f"{path}: tensor {name!r} is {tuple(tensor.shape)} {tensor.dtype}, the "
                                   f"architecture needs {tuple(expected[name].shape)} {expected[name].dtype}")
+    bad = non_finite_tensor(tensors)
+    if bad is not None:
+        raise CheckpointError(f"{path}: tensor {bad!r} holds NaN or infinite values (a diverged run?)")
     net.load_state_dict(tensors, strict=True)
     net.eval()
     return net, meta
@@ -134,14 +201,16 @@ def _read(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     data = read_user_bytes(path, lambda reason: CheckpointError(f"{path}: {reason}"),
                            missing="no such checkpoint file")
     header = _header(path, data)
-    raw = header.get("__metadata__", {}).get(METADATA_KEY)
+    metadata = header.get("__metadata__", {})
+    if not isinstance(metadata, dict):
+        raise CheckpointError(f"{path}: not a safetensors file (__metadata__ is not a table)")
+    raw = metadata.get(METADATA_KEY)
     if raw is None:
         raise CheckpointError(f"{path}: a safetensors file but not a Mindcrawl policy checkpoint "
                               "(no 'mindcrawl' metadata)")
-    try:
-        meta = json.loads(raw)
-    except json.JSONDecodeError:
-        raise CheckpointError(f"{path}: checkpoint metadata is not valid JSON") from None
+    if not isinstance(raw, str):
+        raise CheckpointError(f"{path}: checkpoint metadata is not a string")
+    meta = parse_json(raw, lambda reason: CheckpointError(f"{path}: checkpoint metadata: {reason}"))
     _check_metadata(path, meta)
     try:
         tensors = load_tensors(data)
@@ -161,18 +230,30 @@ def _header(path: Path, data: bytes) -> dict[str, Any]:
         if data[8:9] == b"{":
             raise CheckpointError(f"{path}: truncated (header declares {size} bytes, file has {len(data) - 8})")
         raise CheckpointError(f"{path}: not a safetensors file")
-    try:
-        header = json.loads(data[8:8 + size])
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise CheckpointError(f"{path}: not a safetensors file (header is not JSON)") from None
+    header = parse_json(data[8:8 + size],
+                        lambda reason: CheckpointError(f"{path}: not a safetensors file (header: {reason})"))
     if not isinstance(header, dict):
         raise CheckpointError(f"{path}: not a safetensors file (header is not a table)")
-    end = max((v["data_offsets"][1] for k, v in header.items()
-               if k != "__metadata__" and isinstance(v, dict) and "data_offsets" in v), default=0)
+    end = 0
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        offsets = entry.get("data_offsets") if isinstance(entry, dict) else None
+        shape = entry.get("shape") if isinstance(entry, dict) else None
+        if not (isinstance(offsets, list) and len(offsets) == 2 and all(_is_count(v) for v in offsets)
+                and offsets[0] <= offsets[1] and isinstance(shape, list) and all(_is_count(v) for v in shape)
+                and isinstance(entry.get("dtype"), str)):
+            raise CheckpointError(f"{path}: not a safetensors file (tensor {str(name)[:40]!r}: malformed "
+                                  "dtype, shape or data_offsets)")
+        end = max(end, offsets[1])
     if 8 + size + end > len(data):
         raise CheckpointError(f"{path}: truncated (tensor data needs {end} bytes, file has "
                               f"{len(data) - 8 - size})")
     return header
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**48
 
 
 def _check_metadata(path: Path, meta: Any) -> None:
@@ -183,6 +264,14 @@ def _check_metadata(path: Path, meta: Any) -> None:
     for key in ("format_version", "arch", "config", "obs_version", "actions_version", "num_actions", "sha256"):
         if key not in meta:
             raise CheckpointError(f"{path}: checkpoint metadata lacks {key!r}")
+    if isinstance(meta["num_actions"], bool) or not isinstance(meta["num_actions"], int) \
+            or not 1 <= meta["num_actions"] <= MAX_NUM_ACTIONS:
+        raise CheckpointError(f"{path}: num_actions {meta['num_actions']!r} is not an integer in "
+                              f"[1, {MAX_NUM_ACTIONS}]")
+    if not isinstance(meta["config"], dict) or not isinstance(meta["sha256"], str):
+        raise CheckpointError(f"{path}: checkpoint metadata has a malformed config or sha256")
+    if not isinstance(meta.get("training", {}), dict):
+        raise CheckpointError(f"{path}: checkpoint metadata 'training' is not a table")
     if meta["format_version"] != FORMAT_VERSION:
         raise CheckpointError(f"{path}: checkpoint format version {meta['format_version']}, this "
                               f"Mindcrawl reads version {FORMAT_VERSION}")
@@ -192,7 +281,7 @@ def _check_metadata(path: Path, meta: Any) -> None:
     if meta["actions_version"] != ACTIONS_VERSION:
         raise CheckpointError(f"{path}: trained for action table version {meta['actions_version']}, the "
                               f"game now uses version {ACTIONS_VERSION}: retrain the policy")
-    if meta["arch"] not in ARCHITECTURES:
+    if not isinstance(meta["arch"], str) or meta["arch"] not in ARCHITECTURES:
         raise CheckpointError(f"{path}: unknown architecture {meta['arch']!r} "
                               f"(known: {', '.join(ARCHITECTURES)})")
     spec = meta.get("spec")

@@ -180,7 +180,9 @@ def test_unwritable_output_is_a_user_error(tmp_path: Path, run_here) -> None:
 def test_usage_error_exits_2() -> None:
     proc = run("levels", "generate", "--seed", "-1")
     assert proc.returncode == 2
-    assert "usage:" in proc.stderr and "--seed" in proc.stderr
+    # One line (issue 17), naming the command, the option and where the usage is.
+    assert len(proc.stderr.splitlines()) == 1 and proc.stderr.startswith("mindcrawl: error: levels generate:")
+    assert "--seed" in proc.stderr and "--help" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 
@@ -195,7 +197,8 @@ def test_usage_error_exits_2() -> None:
 def test_usage_errors_exit_2_in_process(run_here, args: tuple[str, ...]) -> None:
     proc = run_here(*args)
     assert proc.returncode == 2
-    assert "usage:" in proc.stderr
+    assert len(proc.stderr.splitlines()) == 1 and proc.stderr.startswith("mindcrawl: error: ")
+    assert "--help" in proc.stderr
 
 
 def test_axes_without_figure_is_an_error(run_here) -> None:

@@ -41,19 +41,22 @@ from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
 from levels.errors import UserError
-from levels.files import atomic_write_bytes, atomic_write_text
-from npc.checkpoint import ARCHITECTURES, load_checkpoint, save_checkpoint
+from levels.files import atomic_write_bytes, atomic_write_text, deferred_interrupts, parse_json, read_user_bytes
+from levels.limits import MAX_SEED
+from levels.params import preset_names
+from npc.checkpoint import ARCHITECTURES, load_checkpoint, non_finite_tensor, save_checkpoint
 from npc.policy import Policy, ScriptedNPC
-from training.config import TrainConfig, config_to_dict, load_config
+from training.config import TrainConfig, config_to_dict, load_config, training_memory_problem
 from training.evaluate import EvalResult, check_eval_request, evaluate
 from training.metrics import MetricsLog, plot_curve
 from training.overrides import apply_overrides
-from training.ppo import SimFactory, Trainer
+from training.ppo import SimFactory, Trainer, TrainingDivergedError
 
 EXIT_INTERRUPTED = 130
 STATE_KEY = "mindcrawl-train-state"
 BACKENDS = ("local", "ray")
 DEFAULT_WORKERS = 2
+MAX_WORKERS = 1024
 
 
 def add_parser(subparsers: Any) -> None:
@@ -121,8 +124,8 @@ def _workers(args: argparse.Namespace) -> int:
                 raise UserError(f"--{option} only applies to --backend ray")
         return 0
     workers = DEFAULT_WORKERS if args.workers is None else args.workers
-    if workers < 1:
-        raise UserError(f"--workers must be at least 1, got {workers}")
+    if not 1 <= workers <= MAX_WORKERS:
+        raise UserError(f"--workers must lie in [1, {MAX_WORKERS}], got {workers}")
     return workers
 
 
@@ -148,6 +151,8 @@ def _resolve_config(args: argparse.Namespace) -> tuple[TrainConfig, Path, bool]:
         if args.seed is not None:
             if args.seed < 0:
                 raise UserError(f"--seed must be non-negative, got {args.seed}")
+            if args.seed > MAX_SEED:
+                raise UserError(f"--seed must be at most {MAX_SEED}, got {args.seed}")
             cfg.seed = args.seed
         cfg = apply_overrides(cfg, getattr(args, "overrides", None) or [])
     if args.steps is not None:
@@ -171,13 +176,24 @@ def _save_state(trainer: Trainer, path: Path, minutes: float) -> None:
 
 
 def _load_state(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    def error(reason: str) -> UserError:
+        return UserError(f"{path}: cannot read the training state ({' '.join(reason.split())})")
+
+    data = read_user_bytes(path, error)
     try:
         with safe_open(str(path), "pt") as handle:
             meta = handle.metadata() or {}
-        tensors = load_tensors(path.read_bytes())
-        return tensors, json.loads(meta[STATE_KEY])
+        tensors = load_tensors(data)
+        raw = meta[STATE_KEY]
     except Exception as exc:  # any damage: one clear line
-        raise UserError(f"{path}: cannot read the training state ({' '.join(str(exc).split())})") from None
+        raise error(str(exc)) from None
+    scalars = parse_json(raw, error)
+    if not isinstance(scalars, dict):
+        raise error("its metadata is not a table")
+    bad = non_finite_tensor(tensors)
+    if bad is not None:
+        raise error(f"tensor {bad!r} holds NaN or infinite values")
+    return tensors, scalars
 
 
 class TrainRun:
@@ -282,20 +298,29 @@ class TrainRun:
         return row
 
     def loop(self) -> int:
-        """Train until ``total_steps``; Ctrl-C saves and returns :data:`EXIT_INTERRUPTED`."""
+        """Train until ``total_steps``; Ctrl-C saves and returns :data:`EXIT_INTERRUPTED`.
+
+        A diverged update stops the run with a one-line error and saves nothing, so the
+        last good checkpoint stays; a second Ctrl-C while saving waits for the save.
+        """
         try:
             if self.progress:
                 self._loop_with_bar()
             else:
                 self._loop_plain()
+        except TrainingDivergedError as exc:
+            self.log.close()
+            raise TrainingDivergedError(f"{self.run_dir}: at {self.trainer.steps} steps: {exc}; nothing was "
+                                        "saved, the last good checkpoint is kept") from None
         except KeyboardInterrupt:
-            self.save()
+            with deferred_interrupts():
+                self.save()
             self.log.close()
             self.console.print(f"interrupted at {self.trainer.steps} steps; saved. Continue with: "
                                f"python main.py train --resume {self.run_dir}")
             return EXIT_INTERRUPTED
-        if self.cfg.eval.episodes > 0 and (self.last_eval is None or self.cfg.eval.every <= 0
-                                           or self.trainer.steps % self.cfg.eval.every):
+        if self.cfg.eval.episodes > 0 and not self.log.has_eval_at(self.trainer.steps) and (
+                self.last_eval is None or self.cfg.eval.every <= 0 or self.trainer.steps % self.cfg.eval.every):
             result = self.run_eval()
             self.log.append({"iteration": self.trainer.iteration, "steps": self.trainer.steps,
                              "minutes": self.minutes(), "eval_win_rate": result.win_rate,
@@ -349,6 +374,9 @@ def run_train(args: argparse.Namespace, sim_factory: SimFactory | None = None, b
 
         import_ray()  # before reading anything: a missing extra is the first thing to report
     cfg, run_dir, resume = _resolve_config(args)
+    memory = training_memory_problem(cfg)
+    if memory:
+        raise UserError(memory)
     console = Console(soft_wrap=True)
     command = _command_line(args)
     if not workers:
@@ -390,13 +418,31 @@ def _opponent(spec: str, num_actions: int) -> tuple[Policy, str]:
     return net, str(spec)
 
 
+def _trained_preset(checkpoint: str, recorded: Any) -> str:
+    """The preset a checkpoint was trained on; a recorded file path is never opened.
+
+    A checkpoint is a user file too: reading the path its metadata names would let it
+    make ``eval`` open any file, so only shipped preset names are taken from it.
+    """
+    if recorded is None:
+        return "arena"
+    if not isinstance(recorded, str):
+        raise UserError(f"{checkpoint}: training.params is not a string")
+    if recorded not in preset_names():
+        raise UserError(f"{checkpoint}: trained on {recorded[:80]!r}, not a shipped preset: "
+                        "name the level with --params FILE or --preset NAME")
+    return recorded
+
+
 def run_eval(args: argparse.Namespace, sim_factory: SimFactory | None = None) -> int:
     """The ``eval`` command."""
     check_eval_request(args.episodes, args.seed)
     net, meta = load_checkpoint(args.checkpoint)
     training = meta.get("training", {})
-    params = args.params or args.preset or training.get("params") or "arena"
+    params = args.params or args.preset or _trained_preset(args.checkpoint, training.get("params"))
     faction = training.get("learner_faction", "hero")
+    if not isinstance(faction, str):
+        raise UserError(f"{args.checkpoint}: training.learner_faction is not a string")
     opponent, opponent_name = _opponent(args.opponent, net.num_actions)
     torch.set_num_threads(2)
     result = evaluate(net, opponent, params, args.episodes, args.seed, faction,

@@ -7,12 +7,14 @@ Unknown keys and wrong types are refused with one line naming the file and the k
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
 
 from levels.errors import UserError
 from levels.files import MAX_TEXT_BYTES, parse_toml, read_user_text
+from levels.limits import MAX_SEED
 
 CONFIG_DIR = Path(__file__).parent / "configs"
 
@@ -174,6 +176,51 @@ def _value(hint: Any, value: Any, path: str, source: str) -> Any:
     return value
 
 
+#: Inclusive upper bounds of counts and sizes (each allocates or loops in proportion).
+UPPER_BOUNDS = {"total_steps": 10**13, "threads": 256, "pool_size": 10**7, "checkpoint_every": 10**13,
+                "ppo.num_worlds": 65_536, "ppo.rollout_steps": 100_000, "ppo.update_epochs": 1000,
+                "ppo.minibatch_size": 10**7, "eval.episodes": 10**7, "eval.num_worlds": 65_536,
+                "eval.every": 10**13, "opponents.snapshot_every": 10**9, "opponents.snapshot_pool": 1000,
+                "loot.spread": 1000}
+#: Inclusive ranges of the PPO coefficients (all must be finite).
+COEFFICIENT_RANGES = {"ppo.learning_rate": (1e-12, 1.0), "ppo.clip_coef": (1e-6, 10.0),
+                      "ppo.ent_coef": (0.0, 100.0), "ppo.vf_coef": (0.0, 100.0),
+                      "ppo.max_grad_norm": (1e-9, 1e6)}
+
+
+def _lookup(cfg: TrainConfig, dotted: str) -> Any:
+    value: Any = cfg
+    for part in dotted.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def _check_bounds(cfg: TrainConfig, source: str) -> None:
+    """Upper bounds, finite coefficients, seed range and policy options."""
+    from npc.checkpoint import policy_options_problem
+
+    for name, high in UPPER_BOUNDS.items():
+        value = _lookup(cfg, name)
+        if value > high:
+            raise ConfigError(f"{source}: {name}: {value} is above the limit {high}")
+    for name, (low, high) in COEFFICIENT_RANGES.items():
+        value = _lookup(cfg, name)
+        if not math.isfinite(value) or not low <= value <= high:
+            raise ConfigError(f"{source}: {name}: {value} is outside [{low:g}, {high:g}]")
+    if cfg.seed > MAX_SEED:
+        raise ConfigError(f"{source}: seed: {cfg.seed} is above the limit {MAX_SEED}")
+    if cfg.checkpoint_every < 0 or cfg.eval.every < 0:
+        raise ConfigError(f"{source}: checkpoint_every and eval.every must be non-negative")
+    if cfg.opponents.snapshot_every < 1 or cfg.opponents.snapshot_pool < 1:
+        raise ConfigError(f"{source}: opponents.snapshot_every and opponents.snapshot_pool must be at least 1")
+    for i, phase in enumerate(cfg.curriculum):
+        if phase.until < 0:
+            raise ConfigError(f"{source}: curriculum[{i}].until: must be non-negative")
+    problem = policy_options_problem(cfg.policy.arch, cfg.policy.options)
+    if problem:
+        raise ConfigError(f"{source}: policy.{problem if problem.startswith('unknown') else 'options.' + problem}")
+
+
 def validate(cfg: TrainConfig, source: str) -> TrainConfig:
     """Range checks that types alone cannot express."""
     positive = {"total_steps": cfg.total_steps, "ppo.num_worlds": cfg.ppo.num_worlds,
@@ -184,6 +231,7 @@ def validate(cfg: TrainConfig, source: str) -> TrainConfig:
     for name, value in positive.items():
         if value <= 0:
             raise ConfigError(f"{source}: {name}: must be positive, got {value}")
+    _check_bounds(cfg, source)
     if not 0 <= cfg.opponents.scripted_fraction <= 1:
         raise ConfigError(f"{source}: opponents.scripted_fraction: must lie in [0, 1]")
     if not 0 < cfg.ppo.gamma <= 1 or not 0 <= cfg.ppo.gae_lambda <= 1:
@@ -225,3 +273,23 @@ def load_config(path: str | Path | None = None) -> TrainConfig:
 def config_to_dict(cfg: TrainConfig) -> dict[str, Any]:
     """Plain data (for checkpoint metadata and run directories)."""
     return dataclasses.asdict(cfg)
+
+
+def training_memory_problem(cfg: TrainConfig) -> str | None:
+    """Why a run of ``cfg`` would exceed the memory budget (levels.limits), or None.
+
+    Counts the training simulator (worlds and level pool), the evaluation simulator,
+    and the rollout buffers: steps x worlds x agent slots x observation bytes, about
+    three copies of which live during an update.
+    """
+    from levels.limits import OBS_BYTES, max_agents, memory_problem, world_bytes
+    from levels.params import load_params
+
+    params = load_params(cfg.params)
+    p = cfg.ppo
+    agents = max_agents(params)
+    rollout = 3 * p.rollout_steps * p.num_worlds * agents * (OBS_BYTES + 64)
+    total = (world_bytes(params, p.num_worlds, cfg.pool_size) + world_bytes(params, cfg.eval.num_worlds, 1)
+             + rollout)
+    return memory_problem(total, f"training on {params.name} ({p.num_worlds} worlds x {p.rollout_steps} "
+                                 f"steps x {agents} agent slots, a pool of {cfg.pool_size} levels)")

@@ -29,7 +29,7 @@ class MetricsLog:
         self.rows: list[dict[str, Any]] = []
         if resume_steps is not None and self.path.exists():
             with self.path.open(newline="") as handle:
-                self.rows = [r for r in csv.DictReader(handle) if int(r["steps"]) <= resume_steps]
+                self.rows = [r for r in csv.DictReader(handle) if _steps(r) <= resume_steps]
         for row in self.rows:  # runs logged before the column was renamed
             if "win_rate" in row and "train_win_rate" not in row:
                 row["train_win_rate"] = row.pop("win_rate")
@@ -48,6 +48,11 @@ class MetricsLog:
         lines += [",".join(str(row.get(c, "")) for c in COLUMNS) for row in self.rows]
         atomic_write_bytes(self.path, ("\n".join(lines) + "\n").encode())
 
+    def has_eval_at(self, steps: int) -> bool:
+        """Whether a row at ``steps`` agent steps already holds an evaluation (a finished run resumed)."""
+        return any(str(r.get("steps")) == str(steps) and r.get("eval_win_rate") not in ("", None)
+                   for r in self.rows)
+
     def append(self, row: dict[str, Any]) -> None:
         """Add one row (missing columns stay empty)."""
         row = {k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()}
@@ -63,6 +68,14 @@ class MetricsLog:
         """Flush TensorBoard."""
         if self.writer is not None:
             self.writer.close()
+
+
+def _steps(row: dict[str, Any]) -> int:
+    """A logged row's step count; a damaged row counts as past the resume point (dropped)."""
+    try:
+        return int(row.get("steps") or "")
+    except (TypeError, ValueError):
+        return 1 << 62
 
 
 def _floats(rows: Sequence[dict[str, Any]], key: str) -> list[float]:

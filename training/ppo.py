@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from levels.errors import UserError
 from levels.params import LevelParams
 from npc.checkpoint import build_policy
 from npc.policy import Policy, PolicyNet, RandomPolicy, ScriptedNPC
@@ -76,6 +77,20 @@ class UpdateStats:
     update_s: float = 0.0
 
 
+class TrainingDivergedError(UserError, ArithmeticError):
+    """An update produced a non-finite loss or non-finite weights; training must stop."""
+
+
+def check_finite_update(net: PolicyNet, loss: torch.Tensor, learning_rate: float) -> None:
+    """Raise :class:`TrainingDivergedError` if ``loss`` or any weight of ``net`` is NaN or infinite."""
+    with torch.no_grad():
+        finite = bool(torch.isfinite(loss)) and all(bool(torch.isfinite(q).all()) for q in net.parameters())
+    if not finite:
+        raise TrainingDivergedError(
+            f"training diverged: an update produced non-finite {'weights' if torch.isfinite(loss) else 'loss'} "
+            f"(ppo.learning_rate = {learning_rate:g}; try a smaller one)")
+
+
 def ppo_update(net: PolicyNet, optimizer: torch.optim.Optimizer, batch: Batch, cfg: TrainConfig,
                generator: torch.Generator) -> UpdateStats:
     """Clipped-surrogate PPO epochs over the valid samples of ``batch``."""
@@ -111,6 +126,7 @@ def ppo_update(net: PolicyNet, optimizer: torch.optim.Optimizer, batch: Batch, c
             loss.backward()
             torch.nn.utils.clip_grad_norm_(net.parameters(), p.max_grad_norm)
             optimizer.step()
+            check_finite_update(net, loss, p.learning_rate)
             with torch.no_grad():
                 approx_kl = ((ratio - 1) - log_ratio).mean().item()
                 clip_frac = ((ratio - 1).abs() > p.clip_coef).float().mean().item()

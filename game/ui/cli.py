@@ -17,6 +17,7 @@ from typing import Any
 from game.ui.view import ViewMode
 from levels.cli import positive_int, seed_value
 from levels.errors import UserError
+from levels.limits import MAX_WINDOW_SIDE
 from levels.params import DEFAULT_PRESET, load_params, load_preset, preset_names
 
 DEFAULT_HEADLESS_FRAMES = 60
@@ -31,6 +32,8 @@ def _size(text: str) -> tuple[int, int]:
         raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT such as 960x600, got {text!r}") from None
     if width < 320 or height < 200:
         raise argparse.ArgumentTypeError("the window must be at least 320x200")
+    if width > MAX_WINDOW_SIDE or height > MAX_WINDOW_SIDE:
+        raise argparse.ArgumentTypeError(f"the window must be at most {MAX_WINDOW_SIDE}x{MAX_WINDOW_SIDE}")
     return width, height
 
 

@@ -21,7 +21,7 @@ import numpy as np
 from npc.policy import OBS_KEYS, PolicyNet, SeededSampler
 from training.live import protocol as P
 from training.live.client import LearnerClient
-from training.live.weights import Loader
+from training.live.weights import Loader, all_finite
 
 
 class LiveController:
@@ -46,6 +46,8 @@ class LiveController:
         self.swap_ms: list[float] = []  # wall-clock time of each weight swap (for the benchmark)
         self.swap_cpu_ms: list[float] = []  # the game process's CPU time of each swap
         self._pending: dict[str, dict[str, Any]] = {}
+        #: Published versions refused (non-finite or mis-sized weights); the NPCs kept theirs.
+        self.rejected_versions: list[int] = []
 
     # ------------------------------------------------------------------ binding and weights
 
@@ -67,6 +69,11 @@ class LiveController:
         start, start_cpu = time.perf_counter(), time.process_time()
         published = self.client.read_weights(self.version)
         if published is None:
+            return None
+        if published.weights.size != self._loader.numel or not all_finite(published.weights):
+            # A damaged or diverged publication: keep the last good weights, skip this version.
+            self.rejected_versions.append(published.version)
+            self.version = published.version
             return None
         self._loader.load(published.weights)
         self.version = published.version
