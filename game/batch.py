@@ -34,6 +34,7 @@ from game.actions import CORE_ACTIONS
 from game.fov import build_fov_table
 from game.goals import elimination_targets, goal_names
 from game.layout import AgentLayout
+from game.navigate import Navigation
 from game.pool import LevelPool, item_kind_names
 from game.rng import fresh_seed, seed_states
 from game.spec import PATCH_RADIUS
@@ -126,6 +127,10 @@ class BatchedSim:
             ``[B, A, 3]``: the kind ids of the equipped melee and ranged weapons and the
             carried potion, 0 for none). Off by default; when off it costs nothing. It
             does not change ``OBS_VERSION`` (tokens and ``self`` are untouched).
+        nav: run the Hebbian navigator (:mod:`game.navigate`) for every agent after each
+            step and reset; its output is the optional observation key ``nav`` (int32
+            ``[B, A, 5]``, :data:`game.navigate.NAV_COLUMNS`), which the scripted NPC
+            follows. On by default; off gives the plain step (and the previous scripted NPC).
     """
 
     def __init__(self, params: str | Path | LevelParams = "arena", num_worlds: int = 1,
@@ -133,7 +138,7 @@ class BatchedSim:
                  levels: Sequence[Level] | None = None, max_turns: int | None = None,
                  num_actions: int = CORE_ACTIONS, threads: int | None = None,
                  generate: Callable[[LevelParams, int], Level] | None = None,
-                 entity_kind: bool = False) -> None:
+                 entity_kind: bool = False, nav: bool = True) -> None:
         self.params = resolve_params(params, check=not levels)
         if not isinstance(num_worlds, (int, np.integer)) or num_worlds < 1:
             raise UserError(f"num_worlds must be a positive integer, got {num_worlds!r}")
@@ -175,6 +180,8 @@ class BatchedSim:
         self.seed = -1
         self.pool: LevelPool
         self.reseed(fresh_seed() if seed is None else seed)
+        #: The navigator's state and output (None when ``nav`` is off).
+        self.navigation: Navigation | None = Navigation(self) if nav else None
 
     # ---------------------------------------------------------------- set-up
 
@@ -221,6 +228,7 @@ class BatchedSim:
             self.reseed(seed)
         self._sync_pool(self._all)
         self._run(kernels.MODE_RESET, self._no_actions, self._all)
+        self._navigate(self._no_actions)
         return self.observations()
 
     def reset_worlds(self, which: np.ndarray) -> dict[str, np.ndarray]:
@@ -237,6 +245,7 @@ class BatchedSim:
         if which.any():
             self._sync_pool(which)
             self._run(kernels.MODE_RESET, self._no_actions, which)
+            self._navigate(self._no_actions)
         return self.observations()
 
     def step(self, actions: np.ndarray) -> StepResult:
@@ -244,6 +253,7 @@ class BatchedSim:
         actions = self._check_actions(actions)
         self._sync_pool(self.world.wi[:, W_DONE])
         self._run(kernels.MODE_STEP, actions, self._all)
+        self._navigate(actions)
         o = self.out
         return StepResult(self.observations(), o.reward, o.terminated.view(bool),
                           o.truncated.view(bool), self.info())
@@ -266,6 +276,11 @@ class BatchedSim:
                 for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
         for job in jobs:
             job.result()
+
+    def _navigate(self, actions: np.ndarray) -> None:
+        """Learn from ``actions`` and plan every agent's route (when the navigator is on)."""
+        if self.navigation is not None:
+            self.navigation.update(actions)
 
     def close(self) -> None:
         """Stop the worker threads (the simulator can still step on the calling thread)."""
@@ -294,6 +309,8 @@ class BatchedSim:
         if self.entity_kind:
             obs["entity_kind"] = o.entity_kind
             obs["held_kind"] = o.held_kind
+        if self.navigation is not None:
+            obs["nav"] = self.navigation.out
         return obs
 
     def info(self) -> dict[str, np.ndarray]:

@@ -3,6 +3,9 @@
 After each step (and reset) :func:`nav_range` runs over a range of worlds, in numba, with no
 per-agent Python. For every living agent it
 
+0. takes as its first target the hook cell ``target`` if set, else what its faction's goal
+   needs (``World.goal``: the exit it knows for ``escape``; the artifact, then the exit,
+   for ``fetch``);
 1. learns from its last action (``search.grid_nav.learn_move``): a move that reached its
    cell strengthens that cell's reliability, a legal move that did not (an ally stepped in,
    a door was shut) weakens it. Reliability lives in a *team memory*, one row per faction;
@@ -37,11 +40,14 @@ from numba import njit
 from game.actions import INTERACT, MOVE_FIRST
 from game.state import (
     ALIVE,
+    ARTIFACTS,
     EQ_MELEE,
     EQ_POTION,
     EQ_RANGED,
     FACTION,
     FLOOR,
+    G_ESCAPE,
+    G_FETCH,
     I_CAT,
     I_DMAX,
     I_DMIN,
@@ -53,6 +59,8 @@ from game.state import (
     I_Y,
     KEY,
     KEYS,
+    KNOWN_ARTIFACT,
+    KNOWN_EXIT,
     LOC_FLOOR,
     LOC_HELD,
     MELEE,
@@ -98,7 +106,7 @@ V_STAIRS = 30.0
 V_PATROL = 40.0
 SEARCH_LIMIT = 400.0
 COMMIT = 2.0  # bonus of last turn's target
-RETRACE = 0.5  # extra cost of stepping back onto the cell just left
+RETRACE = 1.5  # extra cost of stepping back onto the cell just left
 ALLY_NEXT = 1e6  # extra cost of a cell an ally next to the agent stands on (no step there now)
 REVISIT = 150  # turns before a floor visited is worth going back to
 FLEE_RADIUS = 16.0
@@ -198,7 +206,7 @@ def _forget_world(nav_conf, nav_fails, nav_cut, seen_agent, seen_item, last_pos,
 
 
 @njit(cache=True)
-def nav_range(tiles, locks, cells, occ, ag, it, wi, memory, fov, actions, conf, fails, cut, seen_agent, seen_turn,
+def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, conf, fails, cut, seen_agent, seen_turn,
               seen_item, last_pos, visited, episode, target, mode, out, P_heb, P_short, lo: int,
               hi: int) -> None:
     """Navigate every living agent of worlds ``lo..hi`` (see the module docstring)."""
@@ -221,7 +229,7 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, memory, fov, actions, conf, 
     items = it.shape[1]
     for b in range(lo, hi):
         turn = wi[b, W_TURN]
-        if episode[b] != wi[b, W_EPISODE]:
+        if episode[b] != wi[b, W_EPISODE] or turn == 0:  # a new episode (or a reseeded one)
             episode[b] = wi[b, W_EPISODE]
             _forget_world(conf[b], fails[b], cut[b], seen_agent[b], seen_item[b], last_pos[b], target[b])
             visited[b] = -1
@@ -299,6 +307,8 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, memory, fov, actions, conf, 
             # 3. targets (value: offset added to the route cost; kind_of: what the cell is)
             nt = 0
             tgt = target[b, a]
+            if tgt < 0:
+                tgt = _goal_cell(goal[b, fac], me)
             if 0 <= tgt < N:
                 value[tgt] = V_TARGET
                 kind_of[tgt] = K_TARGET
@@ -431,6 +441,20 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, memory, fov, actions, conf, 
 
 
 @njit(cache=True, inline="always")
+def _goal_cell(goal: int, me) -> int:
+    """The cell the faction's goal sends the agent to, as far as it knows (-1: none yet).
+
+    Escape: the nearest exit it has seen. Fetch: the artifact where it last saw it lying,
+    then (carrying it) an exit.
+    """
+    if goal == G_ESCAPE or (goal == G_FETCH and me[ARTIFACTS] > 0):
+        return me[KNOWN_EXIT]
+    if goal == G_FETCH:
+        return me[KNOWN_ARTIFACT]
+    return -1
+
+
+@njit(cache=True, inline="always")
 def _to_action(tiles_b, f: int, y: int, x: int, move: int) -> int:
     """The game action that makes ``move`` from (f, y, x): a step, or interact."""
     if move == NO_MOVE:
@@ -514,9 +538,9 @@ class Navigation:
         sim = self.sim
         self.state = grow_nav_items(self.state, sim.world.it.shape[1])
         w, s = sim.world, self.state
-        args = (w.tiles, w.locks, w.cells, w.occ, w.ag, w.it, w.wi, w.memory, w.fov, actions, s.conf, s.fails, s.cut,
-                s.seen_agent, s.seen_turn, s.seen_item, s.last_pos, s.visited, s.episode, s.target,
-                s.mode, s.out, self._P_heb, self._P_short)
+        args = (w.tiles, w.locks, w.cells, w.occ, w.ag, w.it, w.wi, w.goal, w.memory, w.fov, actions,
+                s.conf, s.fails, s.cut, s.seen_agent, s.seen_turn, s.seen_item, s.last_pos, s.visited,
+                s.episode, s.target, s.mode, s.out, self._P_heb, self._P_short)
         B = sim.num_worlds
         executor = getattr(sim, "_executor", None)
         if sim.threads == 1 or executor is None:

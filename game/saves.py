@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from game.actions import ACTIONS_VERSION
+from game.navigate import grow_nav_items
 from game.spec import OBS_VERSION
 from game.state import FOV_CELL, World, grow_items
 from levels.errors import LevelFileError, ParamError, UserError
@@ -52,6 +53,8 @@ def save_sim(sim: BatchedSim, path: str | Path) -> None:
         "levels": [lv.to_dict() for lv in sim._levels] if sim._levels else None,
     }
     arrays = {name: getattr(sim.world, name) for name in World._fields}
+    if sim.navigation is not None:  # the navigator's memory: a resumed game navigates the same
+        arrays.update({NAV_PREFIX + k: v for k, v in sim.navigation.state._asdict().items()})
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
     buffer = io.BytesIO()
     np.savez_compressed(buffer, allow_pickle=False, **arrays)
@@ -84,6 +87,25 @@ def _read(path: str | Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
             raise SaveFileError(f"{path}: {key} {meta.get(key)!r} is not supported "
                                 f"(this Mindcrawl reads {want})")
     return meta, arrays
+
+
+NAV_PREFIX = "nav_"
+
+
+def _load_navigation(sim: BatchedSim, arrays: dict[str, np.ndarray], path: str | Path) -> None:
+    """Restore the navigator's state saved with the world (a save without it starts afresh)."""
+    nav = sim.navigation
+    assert nav is not None
+    state = grow_nav_items(nav.state, sim.world.it.shape[1])
+    restored = {}
+    for name, want in state._asdict().items():
+        got = arrays.get(NAV_PREFIX + name)
+        if got is None or got.dtype != want.dtype or got.shape != want.shape:
+            shown = "missing" if got is None else f"{got.dtype}{list(got.shape)}"
+            raise SaveFileError(f"{path}: navigator array {name!r} is {shown}, "
+                                f"expected {want.dtype}{list(want.shape)}")
+        restored[name] = np.ascontiguousarray(got)
+    nav.state = type(state)(**restored)
 
 
 def load_sim(path: str | Path, threads: int | None = None) -> BatchedSim:
@@ -124,5 +146,7 @@ def load_sim(path: str | Path, threads: int | None = None) -> BatchedSim:
     sim.world = World(**loaded)
     if sim.pool.item_capacity < items.shape[1]:
         sim.pool.grow(items.shape[1])
+    if sim.navigation is not None and NAV_PREFIX + "conf" in arrays:
+        _load_navigation(sim, arrays, path)
     sim.refresh_observations()
     return sim
