@@ -150,7 +150,7 @@ def test_being_hit_logs_the_attacker_flashes_and_points_at_it_and_death_has_its_
             break
         app.handle_key(pygame.K_z)
     assert s.finished and s.death == "Slain by Rat"
-    assert s.summary()[:2] == ["You died.", "Slain by Rat."]
+    assert s.summary()[:3] == ["You died.", "Slain by Rat.", "The monsters win."]
     deaths = [line for line in s.log if "die" in line.lower()]
     assert deaths == ["You died: slain by Rat."]  # one death message, with its cause
 

@@ -43,6 +43,7 @@ from game.ui.controls import Command, Context
 from game.ui.effects import HitEffects
 from game.ui.endscreen import end_lines, end_prompt
 from game.ui.examine import Examine
+from game.ui.goals import goal_badge, goal_text, outcome_line, start_line, winner_note
 from game.ui.live_panel import LivePanel, LiveRetraining
 from game.ui.loading import Loading
 from game.ui.messages import MessageLog
@@ -373,20 +374,20 @@ class Session:
 
     def _check_end(self) -> None:
         info = self.sim.info()
-        hero_faction = self.sim.layout.factions.index(self.level.params.rules.hero_faction) \
-            if self.level.params.rules.hero_faction in self.sim.layout.factions else -1
-        if self.player >= 0 and not self.alive(self.player):
+        if bool(info["finished"][0]):
+            self.outcome = outcome_line(self.sim, self.player_faction())
+            if self.outcome == "You died." and winner_note(self.sim) not in ("", *self.end_notes):
+                self.end_notes.append(winner_note(self.sim))
+        elif self.player >= 0 and not self.alive(self.player):
             self.outcome = "You died."
-        elif bool(info["finished"][0]):
-            winner = int(info["winner"][0])
-            if winner < 0:
-                self.outcome = "Out of time: the turn limit is reached."
-            elif winner == hero_faction and self.player >= 0:
-                self.outcome = "Victory: every enemy is dead."
-            else:
-                self.outcome = f"The {self.sim.layout.factions[winner]} win."
         elif self.replay_of is not None and self.turn >= self.replay_of.turns:
             self.outcome = "End of the recording."
+
+    def player_faction(self) -> str | None:
+        """The faction the player plays (None when spectating or watching a replay of NPCs)."""
+        if self.player < 0:
+            return None
+        return self.sim.layout.factions[int(self.sim.world.ag[0, self.player, FACTION])]
 
     def follow(self, step: int) -> None:
         """Point the camera at the next (``step`` 1) or previous (-1) living agent."""
@@ -642,10 +643,14 @@ class App:
 
     def _say_goal(self) -> None:
         """The run's goal and the first keys, at the start of every run."""
-        level = self.session.level
-        if not self.spectate:
-            where = f"all {level.floor_count} floors" if level.floor_count > 1 else "the floor"
-            self._say(f"Slay every enemy on {where} to win; on stairs, Space takes them.")
+        session = self.session
+        if session.player >= 0:
+            self._say(start_line(session.sim, session.player_faction()))
+        else:
+            goals = session.sim.goals()
+            self._say("Goals: " + "; ".join(f"{name} {goal_text(session.sim.params, goal)}"
+                                            for name, goal in goals.items())
+                      + f"; {session.sim.max_turns} turns.")
         self._say("F1: help. " + ("Space: pause, N: next agent." if self.spectate
                                   else "W/A/S/D move, Q/E turn, F attacks, X looks."))
 
@@ -1100,7 +1105,11 @@ class App:
     def status_lines(self) -> tuple[str, ...]:
         """HUD badges: a recent NPC weight swap (more can be added, e.g. a goal with its turns left)."""
         when, note = self.npc_note
-        return (note,) if note and self.now - when < NOTE_SECONDS else ()
+        session = self.session
+        watched = session.player if session.player >= 0 else session.viewer
+        faction = session.sim.layout.factions[int(session.sim.world.ag[0, watched, FACTION])]
+        goal = () if session.finished else goal_badge(session.sim, faction, watched)
+        return goal + ((note,) if note and self.now - when < NOTE_SECONDS else ())
 
     def run(self, frames: int | None = None, headless: bool = False, script: Sequence[int] = (),
             script_every: int = 12) -> int:

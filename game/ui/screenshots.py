@@ -21,13 +21,19 @@ class Scene:
 
     preset: str = "dungeon"
     seed: int = 3
-    keys: tuple[str, ...] = ("w", "w", "w", "e", "w", "w", "w", "w", "q", "w", "w")
-    frames: int = 180  # a key every 12 frames, then the animations settle
+    keys: tuple[str, ...] = ("w", "w", "w", "w", "e", "e", "d", "d", "d")  # to the bow, face north, step east
+    frames: int = 150  # a key every 12 frames, then the animations settle
     size: tuple[int, int] = (960, 600)
 
 
 SCENE = Scene()
 VIEWS = ("first-person", "top-down", "isometric")
+#: Pictures of single moments besides the three views: ``name: (scene, view)``. The HUD's
+#: goal and turns-left badges show in every view; the end screen needs a run that ends
+#: (here the hero waits on the arena until the monster kills it).
+MOMENTS: dict[str, tuple[Scene, str]] = {
+    "end-screen": (Scene(preset="arena", seed=0, keys=("z",) * 45, frames=600), "top-down"),
+}
 
 
 def play_command(scene: Scene, view: str, out: str) -> str:
@@ -67,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
         for view in VIEWS:
             path = shoot(SCENE, view, args.out / f"{view}.png", Path(data))
             print(f"wrote {path}  (= {play_command(SCENE, view, str(path))})")
+        for name, (scene, view) in MOMENTS.items():
+            path = shoot(scene, view, args.out / f"{name}.png", Path(data))
+            print(f"wrote {path}  (= {play_command(scene, view, str(path))})")
     return 0
 
 

@@ -60,7 +60,7 @@ from levels.params import LevelParams
 from levels.tiles import Tile
 
 #: Sprite kind of each item category code (game.state MELEE, RANGED, POTION, KEY).
-ITEM_KINDS = ("melee", "ranged", "potion", "key")
+ITEM_KINDS = ("melee", "ranged", "potion", "key", "artifact")
 CAMERA = "camera"  # the Tween key of the camera pose
 
 
@@ -127,6 +127,8 @@ def kind_name(params: LevelParams, row: np.ndarray) -> str:
     from the first kind of the same category whose attribute ranges hold the values.
     """
     category = ITEM_KINDS[int(row[I_CAT])]
+    if category == "artifact":
+        return params.artifact.name
     for name, kind in params.loot.all_kinds().items():
         if kind.category == category and all(
                 getattr(kind, attr)[0] <= int(row[I_DMIN + k]) <= getattr(kind, attr)[1]

@@ -20,12 +20,12 @@ from game.ui.view import Sprite
 SPRITE = 64
 
 #: Height in cells of each kind of billboard (agents stand tall, items lie small).
-BILLBOARD_SIZE = {"agent": 0.8, "melee": 0.38, "ranged": 0.38, "potion": 0.32, "key": 0.3}
+BILLBOARD_SIZE = {"agent": 0.8, "melee": 0.38, "ranged": 0.38, "potion": 0.32, "key": 0.3, "artifact": 0.4}
 DEFAULT_BILLBOARD_SIZE = 0.35
 
 #: Default item colours (used when a sprite's colour is plain white).
 ITEM_COLOUR = {"melee": (225, 225, 235), "ranged": (120, 220, 255), "potion": (255, 80, 200),
-               "key": (255, 215, 0)}
+               "key": (255, 215, 0), "artifact": (255, 150, 20)}
 
 WHITE = (255, 255, 255)
 #: Colours for agents whose sprite colour is left white, picked by a hash of the faction name.
@@ -123,6 +123,14 @@ def _key(colour: tuple[int, int, int]) -> np.ndarray:
     return _layers([(ring | shaft | bits, colour)])
 
 
+def _artifact(colour: tuple[int, int, int]) -> np.ndarray:
+    """The artifact: a gem on a ring, bright so that it is found from across a room."""
+    u, v = _grid()
+    ring = (np.hypot(u - 0.5, v - 0.62) < 0.26) & (np.hypot(u - 0.5, v - 0.62) > 0.17)
+    gem = np.abs(u - 0.5) + np.abs(v - 0.36) < 0.16
+    return _layers([(ring, (230, 190, 60)), (gem, colour)])
+
+
 def _unknown(colour: tuple[int, int, int]) -> np.ndarray:
     """A diamond, for kinds this module does not know."""
     u, v = _grid()
@@ -130,7 +138,7 @@ def _unknown(colour: tuple[int, int, int]) -> np.ndarray:
 
 
 _PAINTERS: dict[str, Callable[[tuple[int, int, int]], np.ndarray]] = {
-    "agent": _agent, "melee": _melee, "ranged": _ranged, "potion": _potion, "key": _key}
+    "agent": _agent, "melee": _melee, "ranged": _ranged, "potion": _potion, "key": _key, "artifact": _artifact}
 
 
 def sprite_colour(sprite: Sprite) -> tuple[int, int, int]:

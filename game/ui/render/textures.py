@@ -29,7 +29,8 @@ STAIRS_DOWN = 9
 STAIRS_UP = 10
 CEILING_HOLE = 11
 THRESHOLD = 12
-TEXTURE_COUNT = 13
+EXIT = 13
+TEXTURE_COUNT = 14
 
 #: Floor texture of each tile code (walls and closed doors never show a floor).
 FLOOR_TEXTURE = np.full(TILE_COUNT, FLOOR, np.int32)
@@ -38,10 +39,12 @@ FLOOR_TEXTURE[Tile.LAVA] = LAVA
 FLOOR_TEXTURE[Tile.STAIRS_DOWN] = STAIRS_DOWN
 FLOOR_TEXTURE[Tile.STAIRS_UP] = STAIRS_UP
 FLOOR_TEXTURE[Tile.DOOR_OPEN] = THRESHOLD
+FLOOR_TEXTURE[Tile.EXIT] = EXIT
 
 #: Ceiling texture of each tile code: a lit opening above stairs leading up.
 CEILING_TEXTURE = np.full(TILE_COUNT, CEILING, np.int32)
 CEILING_TEXTURE[Tile.STAIRS_UP] = CEILING_HOLE
+CEILING_TEXTURE[Tile.EXIT] = CEILING_HOLE
 
 #: Wall-plane texture of each opaque tile code (-1: not drawn in the wall plane).
 WALL_TEXTURE = np.full(TILE_COUNT, -1, np.int32)
@@ -152,6 +155,17 @@ def _steps(floor: np.ndarray, down: bool) -> np.ndarray:
     return np.clip(rgb, 0, 255).astype(np.uint8)
 
 
+def _exit(floor: np.ndarray) -> np.ndarray:
+    """The exit: a glowing green portal ring on the flagstones, lit from the opening above."""
+    u, v = _grid()
+    r = np.hypot(u - TEX / 2 + 0.5, v - TEX / 2 + 0.5)
+    rgb = floor.astype(np.float64) * 1.2
+    rgb[r < 28] = (40, 150, 70)
+    rgb[r < 22] = (120, 235, 140)
+    rgb[r < 14] = (210, 255, 215)
+    return np.clip(rgb, 0, 255).astype(np.uint8)
+
+
 def _hole(ceiling: np.ndarray) -> np.ndarray:
     """The ceiling with a bright square opening (light falling down the stairs)."""
     u, v = _grid()
@@ -189,6 +203,7 @@ def texture_atlas() -> np.ndarray:
     atlas[STAIRS_UP] = _steps(atlas[FLOOR], down=False)
     atlas[CEILING_HOLE] = _hole(atlas[CEILING])
     atlas[THRESHOLD] = _threshold(atlas[FLOOR])
+    atlas[EXIT] = _exit(atlas[FLOOR])
     atlas.flags.writeable = False
     return atlas
 
