@@ -63,3 +63,18 @@ def test_edits_validate_inline_save_and_preview(tmp_path: Path) -> None:
     assert result is not None and result.level is panel.level
     assert panel.save() == panel.save_to
     assert load_params(panel.save_to).generation.generator == {"arena": 1.0, "caves": 0.1}
+
+
+def test_goals_are_edited_in_the_panel(tmp_path: Path) -> None:
+    panel = Panel(load_preset("arena"), 3, tmp_path)
+    names = [f.name for f in panel.fields]
+    for name in ("factions.hero.goal.escape", "factions.monsters.goal.survive", "exits.floor", "artifact.name"):
+        assert name in names
+    assert panel.level is not None and not panel.level.exits()  # the duel: eliminate only
+    panel.index = names.index("factions.hero.goal.eliminate")
+    panel.set_value(panel.selected, 0.0)
+    panel.index = names.index("factions.hero.goal.escape")
+    panel.set_value(panel.selected, 1.0)
+    assert panel.error is None
+    panel.handle(Command.REGENERATE)
+    assert panel.level.goal_of("hero") == "escape" and len(panel.level.exits()) == 1
