@@ -1,0 +1,88 @@
+"""Simulation throughput of this tree against an earlier commit, measured in one run.
+
+    .venv/bin/python bench/sim_versions.py --base 9812e5b [--presets arena,dungeon] [--rounds 5] [--json out.json]
+
+The base commit is checked out in a temporary git worktree (removed afterwards) and both
+trees run ``bench/sim_throughput.py``'s :func:`measure` (random legal actions, full
+observations, one thread) in alternation, ``--rounds`` times per preset, so that load
+on this shared machine hits both alike. Reported per preset: the median agent-steps per
+second of wall-clock and of process CPU time for each tree, and the ratio new / base.
+The CPU-time figure is the steadier one when other processes share the cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+_SNIPPET = """
+import json, sys
+sys.path.insert(0, sys.argv[1] + "/bench")
+sys.path.insert(0, sys.argv[1])
+import game
+assert game.__file__.startswith(sys.argv[1]), game.__file__  # this tree's code, not the installed one
+from sim_throughput import measure
+print(json.dumps(measure(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), threads=1)))
+"""
+
+
+def run(tree: Path, preset: str, worlds: int, seconds: float) -> dict[str, float]:
+    """One measurement in ``tree`` (a fresh interpreter, its own numba cache)."""
+    out = subprocess.run([sys.executable, "-c", _SNIPPET, str(tree), preset, str(worlds), str(seconds)],
+                         check=True, capture_output=True, text=True, cwd=tree)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    """Compare both trees and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", required=True, help="the commit to compare against")
+    parser.add_argument("--presets", default="arena,dungeon", help="comma-separated presets")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating measurements per tree")
+    parser.add_argument("--worlds", type=int, default=256, help="worlds per simulator")
+    parser.add_argument("--seconds", type=float, default=3.0, help="seconds per measurement")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="mindcrawl-base-") as tmp:
+        base = Path(tmp) / "base"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(base), args.base],
+                       check=True, capture_output=True)
+        try:
+            for preset in args.presets.split(","):
+                for tree in (base, ROOT):  # compile both first, outside the timed rounds
+                    run(tree, preset, 16, 0.2)
+                rows: dict[str, list[dict[str, float]]] = {"base": [], "new": []}
+                for _ in range(args.rounds):
+                    rows["base"].append(run(base, preset, args.worlds, args.seconds))
+                    rows["new"].append(run(ROOT, preset, args.worlds, args.seconds))
+                summary = {}
+                for name, measured in rows.items():
+                    summary[name] = {key: statistics.median(m[key] for m in measured)
+                                     for key in ("agent_steps_per_s", "agent_steps_per_cpu_s")}
+                    summary[name]["agents"] = measured[0]["agents"]
+                summary["ratio_wall"] = summary["new"]["agent_steps_per_s"] / summary["base"]["agent_steps_per_s"]
+                summary["ratio_cpu"] = summary["new"]["agent_steps_per_cpu_s"] / summary["base"]["agent_steps_per_cpu_s"]
+                results[preset] = summary
+                print(f"{preset:<10} base {summary['base']['agent_steps_per_s']:>10,.0f} /s "
+                      f"({summary['base']['agent_steps_per_cpu_s']:,.0f} per CPU-s, {summary['base']['agents']} agents)"
+                      f"   new {summary['new']['agent_steps_per_s']:>10,.0f} /s "
+                      f"({summary['new']['agent_steps_per_cpu_s']:,.0f} per CPU-s, {summary['new']['agents']} agents)"
+                      f"   new/base {summary['ratio_wall']:.3f} wall, {summary['ratio_cpu']:.3f} CPU")
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)],
+                           check=False, capture_output=True)
+    if args.json:
+        args.json.write_text(json.dumps({"base": args.base, "presets": results}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
