@@ -46,6 +46,8 @@ class Run:
     event_extra: list[int | None] = field(default_factory=list)
     reopen_latency: list[int | None] = field(default_factory=list)
     plan_seconds: list[float] = field(default_factory=list)
+    #: CPU time of the same calls (this thread only: a loaded machine's descheduling not counted)
+    plan_cpu_seconds: list[float] = field(default_factory=list)
     graph_nodes: int = 0
     graph_edges: int = 0
     expansions: int = 0  # planner node expansions (incremental navigators; 0 for the oracle)
@@ -91,7 +93,7 @@ def run(scenario: Scenario, name: str, factory: NavigatorFactory, maps: TrueMaps
     pending: list[tuple[int, int]] = []  # (reopen event index, tick) awaiting the agent's first visit
     reopens: list[tuple[int, int, tuple[int, int, int]]] = []
     extras: list[tuple[int, int]] = []  # (event time, true distance then)
-    clock = time.perf_counter
+    clock, cpu = time.perf_counter, time.thread_time
     while True:
         due = world.apply_events()
         if due and not world.at_goal:
@@ -111,10 +113,11 @@ def run(scenario: Scenario, name: str, factory: NavigatorFactory, maps: TrueMaps
         if world.t >= scenario.budget:
             break
         obs = world.observation()
-        t0 = clock()
+        t0, c0 = clock(), cpu()
         nav.observe(obs)
         move = nav.next_step(world.pos, world.goal)
         result.plan_seconds.append(clock() - t0)
+        result.plan_cpu_seconds.append(cpu() - c0)
         world.execute(move)
     result.steps, result.bumps = world.t, world.bumps
     result.event_extra = [(world.t - t - d) if result.success and d >= 0 else None for t, d in extras]

@@ -18,11 +18,10 @@ from search.grid_nav import (
     NO_MOVE,
     P_UNKNOWN,
     NavParams,
-    door_open_prior,
     learn_move,
     new_scratch,
     route_to,
-    sense_cell,
+    sense_many,
 )
 from search.moves import DIRECTIONS, STAIRS, WAIT, Cell
 from search.navigator import Navigator, Observation
@@ -51,7 +50,7 @@ class CompiledOptions:
     """Which parts of the navigator are on (the ablations switch them off)."""
 
     params: NavParams = NavParams()
-    learning: bool = True  # door reliability, cuts and re-admission, move confidence
+    learning: bool = True  # door reliability, re-admission of cut doors, move confidence
     tie_goal: bool = False  # equal routes to the goal's side instead of direction order
     door_prior: float = 0.5  # reliability of a closed door never seen open
     follow_goal: bool = True  # place-percept memory: the cells the goal was seen on are walkable
@@ -72,7 +71,8 @@ class CompiledHebbianNavigator(Navigator):
         self.plane, self.width = H * W, W
         p = self.options.params
         if not self.options.learning:
-            p = p._replace(beta=0.0, readmit=0.0, wait=0.0, backoff=1e9)
+            # D* Lite's door model: a door seen shut stays shut until seen open, no reliability
+            p = p._replace(beta=0.0, readmit=0.0, wait=0.0, backoff=1e9, eta=0.0, eta_door=0.0)
         self._P = p.vector()
         self._flags = F_UNKNOWN_STAIRS | (F_TIE_GOAL if self.options.tie_goal else 0)
         self._scratch = new_scratch(F * H * W)
@@ -94,15 +94,12 @@ class CompiledHebbianNavigator(Navigator):
         m, P = self.memory, self._P
         self._tick = obs.time
         learn = self.options.learning
-        for cell, tile in zip(obs.cells, obs.tiles, strict=True):
-            n = self._node(cell)
-            code = int(tile) + 1
-            if learn:
-                door_open_prior(m.known, m.conf, n, code, self.options.door_prior)
-                sense_cell(m.known, m.conf, m.fails, m.cut, n, code, obs.time, P)
-            else:
-                m.known[n] = code
-            self._link_stairs(n, code)
+        if obs.cells:
+            cells = np.asarray(obs.cells, np.int64).reshape(-1, 3)
+            nodes = cells[:, 0] * self.plane + cells[:, 1] * self.width + cells[:, 2]
+            codes = np.asarray(obs.tiles, np.uint8) + np.uint8(1)
+            sense_many(m.known, m.conf, m.fails, m.cut, nodes, codes, obs.time, P, self.plane,
+                       self.options.door_prior, learn)
         if self._expect is not None and learn:
             before, aimed = self._expect
             here = self._node(obs.position)
@@ -112,14 +109,6 @@ class CompiledHebbianNavigator(Navigator):
                 # the cell is not a wall or a closed door, yet the move failed: unexplained
                 learn_move(m.conf, m.fails, aimed, False, P)
         self._expect = None
-
-    def _link_stairs(self, n: int, code: int) -> None:
-        """Stairs come in linked pairs: one end seen tells where the other is."""
-        known, plane = self.memory.known, self.plane
-        if code == 6 and n + plane < known.shape[0] and known[n + plane] == 0:  # stairs down
-            known[n + plane] = 7
-        elif code == 7 and n >= plane and known[n - plane] == 0:  # stairs up
-            known[n - plane] = 6
 
     def _follow_goal(self, goal: int) -> None:
         """A goal that steps to a neighbouring cell shows both cells walkable (its trail)."""

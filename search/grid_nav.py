@@ -539,6 +539,25 @@ def sense_cell(known, conf, fails, cut, n: int, code: int, tick: int, P) -> bool
 
 
 @njit(cache=True)
+def sense_many(known, conf, fails, cut, nodes, codes, tick: int, P, plane: int, door_prior: float,
+               learn: bool) -> None:
+    """:func:`sense_cell` for every ``(nodes[i], codes[i])`` seen at ``tick``; with ``learn``
+    a closed door seen for the first time gets ``door_prior`` reliability. Stairs come in
+    linked pairs, so one end seen tells where the other is."""
+    cells = known.shape[0]
+    for i in range(nodes.shape[0]):
+        n = nodes[i]
+        code = codes[i]
+        if learn:
+            door_open_prior(known, conf, n, code, door_prior)
+        sense_cell(known, conf, fails, cut, n, code, tick, P)
+        if code == _DOWN + 1 and n + plane < cells and known[n + plane] == 0:
+            known[n + plane] = _UP + 1
+        elif code == _UP + 1 and n >= plane and known[n - plane] == 0:
+            known[n - plane] = _DOWN + 1
+
+
+@njit(cache=True)
 def door_open_prior(known, conf, n: int, code: int, prior: float) -> None:
     """The first sighting of a closed door gives it ``prior`` reliability (never seen open)."""
     if known[n] == 0 and (code - 1 == _CLOSED or code - 1 == _LOCKED):
@@ -547,4 +566,4 @@ def door_open_prior(known, conf, n: int, code: int, prior: float) -> None:
 
 __all__ = ["DIRS", "F_GAME", "F_TIE_GOAL", "F_UNKNOWN_STAIRS", "MOVE_STAIRS", "NO_MOVE",
            "NavParams", "Scratch", "distance_field", "enter_cost", "learn_move", "move_allowed",
-           "nearest_target", "new_scratch", "route_to", "sense_cell"]
+           "nearest_target", "new_scratch", "route_to", "sense_cell", "sense_many"]

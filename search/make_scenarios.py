@@ -357,11 +357,48 @@ def hand_suite() -> list[Scenario]:
     return out
 
 
+def intermittent_suite(rng: np.random.Generator, count: int = 6) -> list[Scenario]:
+    """A door on the route that opens and shuts on a cycle for the whole run (an unreliable passage).
+
+    The door met early on the route starts shut; it stays shut ``closed`` ticks, then open
+    ``opened`` ticks, and so on. The detour around it is at least 20 steps, so waiting at the
+    door can pay, depending on how often it is open.
+    """
+    out: list[Scenario] = []
+    cycles = [(12, 4), (6, 6), (20, 5), (8, 3), (4, 8), (15, 10)]
+    seed = 0
+    while len(out) < count and seed < 400:
+        preset = ("dungeon", "labyrinth")[seed % 2]
+        level = levels.generate(preset, 700 + seed)
+        seed += 1
+        tiles = _open_doors(_floor(level, 0))
+        start, goal, d = _far_pair(tiles, rng)
+        doors = [c for c in _route_cells(tiles, start, goal, (Tile.DOOR_OPEN,), 20) if c[1] <= 25]
+        if not doors:
+            continue
+        cell, at, detour = min(doors, key=lambda c: c[1])
+        closed, opened = cycles[len(out) % len(cycles)]
+        radius = int(rng.choice([0, 2, 3, 5]))
+        shut = tiles.copy()
+        shut[cell] = Tile.DOOR_CLOSED
+        budget = _budget(d + detour, radius)
+        events, t = [], closed
+        while t < budget:
+            events.append(Event(t, cell=cell, tile=int(Tile.DOOR_OPEN)))
+            events.append(Event(t + opened, cell=cell, tile=int(Tile.DOOR_CLOSED)))
+            t += opened + closed
+        out.append(Scenario(f"intermittent_{len(out):02d}_{preset}", "intermittent", shut, start, goal, radius,
+                            budget, tuple(events), f"{preset} seed {700 + seed - 1}: the door {at} steps along "
+                            f"the route (detour +{detour}) is shut {closed} ticks, open {opened}, repeatedly"))
+    return out
+
+
 def build() -> list[Scenario]:
     """The whole suite, deterministically."""
     rng = np.random.default_rng(5)
     return (static_suite(rng) + door_suite(rng) + wall_suite(rng) + moving_goal_suite(rng)
-            + multi_floor_suite(rng) + maze_suite(rng) + hand_suite())
+            + multi_floor_suite(rng) + maze_suite(rng) + hand_suite()
+            + intermittent_suite(np.random.default_rng(11)))
 
 
 def main() -> None:
@@ -371,12 +408,17 @@ def main() -> None:
     parser.add_argument("--moving-goals", type=int, default=0, metavar="N",
                         help="write only N moving-goal scenarios (a held-out set, with --first-seed)")
     parser.add_argument("--first-seed", type=int, default=2000, help="first level seed of --moving-goals")
+    parser.add_argument("--intermittent", action="store_true",
+                        help="write only the intermittent-door scenarios (added to the suite later than the rest)")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    for old in out.glob("*.json"):
-        old.unlink()
-    if args.moving_goals:
+    if not args.intermittent:
+        for old in out.glob("*.json"):
+            old.unlink()
+    if args.intermittent:
+        suite = intermittent_suite(np.random.default_rng(11))
+    elif args.moving_goals:
         suite = moving_goal_suite(np.random.default_rng(args.first_seed), args.moving_goals, args.first_seed)
     else:
         suite = build()

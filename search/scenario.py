@@ -29,7 +29,8 @@ FORMAT_NAME = "mindcrawl-nav-scenario"
 FORMAT_VERSION = 1
 
 #: Scenario kinds the benchmark groups results by.
-KINDS = ("static", "door_closes", "door_reopens", "wall_appears", "moving_goal", "multi_floor", "maze64")
+KINDS = ("static", "door_closes", "door_reopens", "wall_appears", "moving_goal", "multi_floor", "maze64",
+         "intermittent")
 
 CHAR_TO_TILE: dict[str, int] = {char: int(tile) for tile, char in TILE_CHARS.items()}
 _MARKERS = {"S": "start", "G": "goal"}
