@@ -619,6 +619,7 @@ class App:
                                             lambda: replay_session(options.replay))
             self.session.log.append(f"Replaying {options.replay.turns} turns (recorded with "
                                     f"{options.replay.controller or 'unknown NPCs'}).")
+            self._say_goal()
         else:
             level = options.level if options.level is not None else \
                 loading.run_step("Generating the level", lambda: generate(options.params, options.seed))
