@@ -3,8 +3,9 @@
     .venv/bin/python bench/sim_versions.py --base 9812e5b [--presets arena,dungeon] [--rounds 5] [--json out.json]
 
 The base commit is checked out in a temporary git worktree (removed afterwards) and both
-trees run ``bench/sim_throughput.py``'s :func:`measure` (random legal actions, full
-observations, one thread) in alternation, ``--rounds`` times per preset, so that load
+trees step a :class:`~game.batch.BatchedSim` with random legal actions and full
+observations on one thread (the plain step: optional per-step work that later trees add,
+such as the navigator, is switched off) in alternation, ``--rounds`` times per preset, so that load
 on this shared machine hits both alike. Reported per preset: the median agent-steps per
 second of wall-clock and of process CPU time for each tree, and the ratio new / base.
 The CPU-time figure is the steadier one when other processes share the cores.
@@ -23,13 +24,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 _SNIPPET = """
-import json, sys
-sys.path.insert(0, sys.argv[1] + "/bench")
+import inspect, json, sys, time
 sys.path.insert(0, sys.argv[1])
+import numpy as np
 import game
 assert game.__file__.startswith(sys.argv[1]), game.__file__  # this tree's code, not the installed one
-from sim_throughput import measure
-print(json.dumps(measure(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), threads=1)))
+from game.batch import BatchedSim
+from npc.scripted import random_legal_actions
+params, worlds, seconds = sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+# The plain step: later trees may add optional per-step work (the navigator), switched off here.
+options = {"nav": False} if "nav" in inspect.signature(BatchedSim).parameters else {}
+sim = BatchedSim(params, worlds, seed=0, pool_size=64, threads=1, **options)
+obs = sim.reset()
+rng = np.random.default_rng(0)
+for _ in range(3):
+    obs = sim.step(random_legal_actions(obs["action_mask"], rng)).obs
+steps, start, cpu = 0, time.perf_counter(), time.process_time()
+while time.perf_counter() - start < seconds:
+    obs = sim.step(random_legal_actions(obs["action_mask"], rng)).obs
+    steps += 1
+wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+n = steps * worlds * sim.num_agents
+print(json.dumps({"agents": sim.num_agents, "agent_steps_per_s": n / wall, "agent_steps_per_cpu_s": n / cpu}))
 """
 
 
@@ -68,8 +84,9 @@ def main() -> int:
                     summary[name] = {key: statistics.median(m[key] for m in measured)
                                      for key in ("agent_steps_per_s", "agent_steps_per_cpu_s")}
                     summary[name]["agents"] = measured[0]["agents"]
-                summary["ratio_wall"] = summary["new"]["agent_steps_per_s"] / summary["base"]["agent_steps_per_s"]
-                summary["ratio_cpu"] = summary["new"]["agent_steps_per_cpu_s"] / summary["base"]["agent_steps_per_cpu_s"]
+                new, old = summary["new"], summary["base"]
+                summary["ratio_wall"] = new["agent_steps_per_s"] / old["agent_steps_per_s"]
+                summary["ratio_cpu"] = new["agent_steps_per_cpu_s"] / old["agent_steps_per_cpu_s"]
                 results[preset] = summary
                 print(f"{preset:<10} base {summary['base']['agent_steps_per_s']:>10,.0f} /s "
                       f"({summary['base']['agent_steps_per_cpu_s']:,.0f} per CPU-s, {summary['base']['agents']} agents)"
