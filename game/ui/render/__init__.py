@@ -60,7 +60,7 @@ class Renderer:
             text: draw text (HUD lines, sprite labels, help); False draws shapes only.
             help_keys: ``(key, action)`` pairs: when given, the help overlay is drawn on top.
         """
-        layout = layout_for(surface.get_size())
+        layout = layout_for(surface.get_size(), badges=bool(view.hud.buff) + len(view.hud.status))
         mode = ViewMode(mode)  # also accepts the mode's value, e.g. "top-down"
         views = {ViewMode.FIRST_PERSON: self.first_person, ViewMode.TOP_DOWN: self.top_down,
                  ViewMode.ISOMETRIC: self.isometric}
