@@ -25,6 +25,7 @@ class TextCache:
     def __init__(self) -> None:
         self._fonts: dict[int, pygame.font.Font] = {}
         self._lines: OrderedDict[tuple[str, int, tuple[int, int, int]], pygame.Surface] = OrderedDict()
+        self._wrapped: OrderedDict[tuple[str, int, int], list[str]] = OrderedDict()
 
     def font(self, size: int) -> pygame.font.Font:
         """pygame's default font at ``size`` (initialising pygame.font if needed)."""
@@ -56,7 +57,21 @@ class TextCache:
         return rect
 
     def wrap(self, text: str, size: int, width: int) -> list[str]:
-        """``text`` broken at spaces into lines at most ``width`` pixels wide (long words are cut)."""
+        """``text`` broken at spaces into lines at most ``width`` pixels wide (long words are cut).
+
+        Results are cached: the HUD wraps the same log lines every frame.
+        """
+        key = (text, size, width)
+        found = self._wrapped.get(key)
+        if found is None:
+            found = self._wrapped[key] = self._wrap(text, size, width)
+            if len(self._wrapped) > CACHE_SIZE:
+                self._wrapped.popitem(last=False)
+        else:
+            self._wrapped.move_to_end(key)
+        return list(found)
+
+    def _wrap(self, text: str, size: int, width: int) -> list[str]:
         font = self.font(size)
         lines: list[str] = []
         current = ""
