@@ -22,7 +22,6 @@ from npc.policy import Policy
 from training.ppo import EVAL_SEED_TAG, SimFactory, default_sim_factory, derived_seed
 from training.rollout import VecSim, slots_of, take_slots
 
-
 #: Most episodes one evaluation may ask for.
 MAX_EPISODES = 10**7
 
