@@ -304,3 +304,39 @@ def test_title_says_edited_parameters_are_in_use_after_play(tmp_path: Path) -> N
     assert app.panel is None and "(edited)" in app.title()
 
 
+
+
+# ----------------------------------------------------------------------------- start-up
+
+
+def test_a_slow_start_step_runs_behind_a_loading_screen_that_names_it() -> None:
+    import threading
+
+    from game.ui.loading import Loading
+
+    pygame.font.init()
+    screen = pygame.Surface((480, 300))
+    screen.fill((0, 0, 0))
+    seen: list[str] = []
+
+    def work() -> int:
+        seen.append(threading.current_thread().name)
+        pygame.time.wait(350)  # long enough for the screen to be drawn a few times
+        return 7
+
+    loading = Loading(screen, pygame.font.Font(None, 22))
+    assert loading.run_step("Compiling the simulation", work) == 7
+    assert seen == ["loading: Compiling the simulation"]  # off the main thread
+    pixels = pygame.surfarray.array3d(screen)
+    assert (pixels.max(axis=2) > 100).mean() > 0.002  # text on the screen, not a black window
+    assert loading.done[0].startswith("Compiling the simulation (")
+
+    def broken() -> None:
+        raise ValueError("no")
+
+    try:
+        loading.run_step("Broken", broken)
+    except ValueError as exc:
+        assert str(exc) == "no"
+    else:
+        raise AssertionError("the step's error was swallowed")

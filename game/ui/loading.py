@@ -83,10 +83,12 @@ class Loading:
 
             worker = threading.Thread(target=target, name=f"loading: {label}", daemon=True)
             worker.start()
+            window = pygame.display.get_init() and pygame.display.get_surface() is self.screen
             while worker.is_alive():
-                pygame.event.pump()
                 draw_loading(self.screen, self.font, self.done, label, time.perf_counter() - start)
-                pygame.display.flip()
+                if window:
+                    pygame.event.pump()  # the window stays responsive
+                    pygame.display.flip()
                 worker.join(FRAME_SECONDS)
             if "error" in box:
                 raise box["error"]  # type: ignore[misc]
