@@ -455,6 +455,9 @@ def run_eval(args: argparse.Namespace, sim_factory: SimFactory | None = None) ->
     table.add_column("value", justify="right")
     table.add_row("episodes", str(result.episodes))
     table.add_row("wins / losses / draws", f"{result.wins} / {result.losses} / {result.draws}")
+    for outcome, causes in result.by_cause.items():
+        if causes:
+            table.add_row(f"  {outcome} by cause", ", ".join(f"{c} {n}" for c, n in sorted(causes.items())))
     table.add_row("win rate", f"{result.win_rate:.3f}")
     table.add_row("95% CI (Wilson)", f"{result.ci95[0]:.3f} - {result.ci95[1]:.3f}")
     table.add_row("mean return", f"{result.mean_return:.3f}")

@@ -10,12 +10,13 @@ training seed.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 import torch
 
+from game.goals import cause_name
 from levels.errors import UserError
 from levels.limits import MAX_SEED
 from npc.policy import Policy
@@ -61,6 +62,10 @@ class EvalResult:
     mean_return: float
     mean_length: float
     sim_seed: int
+    #: Episodes by outcome ("wins", "losses", "draws") and then by cause
+    #: (:data:`game.state.CAUSES`: eliminated, escaped, fetched, survived, last_standing,
+    #: out_of_time, all_dead).
+    by_cause: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data."""
@@ -79,7 +84,7 @@ def play(sim: VecSim, learner: Policy, opponent: Policy, faction: str, episodes:
     theirs = np.array([s for s in range(sim.num_agents) if s not in set(mine)], np.int64)
     f = tuple(sim.layout.factions).index(faction)
     done = np.zeros(B, np.int64)
-    outcomes: list[list[tuple[int, float, int]]] = [[] for _ in range(B)]
+    outcomes: list[list[tuple[int, float, int, int]]] = [[] for _ in range(B)]
     obs = sim.reset()
     while (done < quota).any():
         actions = np.zeros((B, sim.num_agents), np.int64)
@@ -93,16 +98,20 @@ def play(sim: VecSim, learner: Policy, opponent: Policy, faction: str, episodes:
             if done[b] < quota[b]:
                 winner = int(info["winner"][b])
                 ret = float(np.asarray(info["episode_return"])[b, mine].mean())
-                outcomes[b].append((winner, ret, int(info["episode_length"][b])))
+                outcomes[b].append((winner, ret, int(info["episode_length"][b]), int(info["cause"][b])))
                 done[b] += 1
     flat = [o for world in outcomes for o in world]
-    wins = sum(1 for w, _, _ in flat if w == f)
-    draws = sum(1 for w, _, _ in flat if w < 0)
+    wins = sum(1 for w, *_ in flat if w == f)
+    draws = sum(1 for w, *_ in flat if w < 0)
+    by_cause: dict[str, dict[str, int]] = {"wins": {}, "losses": {}, "draws": {}}
+    for w, _, _, cause in flat:
+        row = by_cause["wins" if w == f else "draws" if w < 0 else "losses"]
+        row[cause_name(cause)] = row.get(cause_name(cause), 0) + 1
     return EvalResult(
         episodes=len(flat), wins=wins, losses=len(flat) - wins - draws, draws=draws,
         win_rate=wins / len(flat), ci95=wilson_interval(wins, len(flat)),
-        mean_return=float(np.mean([r for _, r, _ in flat])),
-        mean_length=float(np.mean([n for _, _, n in flat])), sim_seed=-1,
+        mean_return=float(np.mean([r for _, r, _, _ in flat])),
+        mean_length=float(np.mean([n for _, _, n, _ in flat])), sim_seed=-1, by_cause=by_cause,
     )
 
 
