@@ -122,6 +122,8 @@ def _writing(path: str | Path) -> Iterator[None]:
     """Turn a failed write of a user-named file into a one-line user error."""
     try:
         yield
+    except UserError:
+        raise  # already names the path (levels.files.OutputError)
     except OSError as exc:
         raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
 
