@@ -13,7 +13,8 @@ state. It checks:
 - no item lies inside a wall; lock ids fit the simulator's 16-bit lock grid;
 - the entry is walkable; stairs down exist only above the last floor and land on
   stairs up at the same cell one floor below (and stairs up only below one down);
-- the seed fits a signed 64-bit integer.
+- the seed fits a signed 64-bit integer;
+- no agent starts with the artifact (it lies on the floor for a fetch goal).
 """
 
 from __future__ import annotations
@@ -71,6 +72,9 @@ def check_level(level: Level) -> None:
             _check_range(getattr(spawn, name), low, high, f"{where}.{name}")
         for j, item in enumerate(spawn.items):
             _check_item(item, f"{where}.items[{j}]")
+            if item.category == "artifact":
+                raise LevelFileError(f"{where}.items[{j}]: an agent cannot start with the artifact "
+                                     "(it lies on the floor for a fetch goal)")
     for i, placed in enumerate(level.items):
         where = f"items[{i}]"
         cell = (placed.floor, placed.y, placed.x)

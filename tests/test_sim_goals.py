@@ -244,3 +244,14 @@ def test_a_full_knowledge_hero_solves_generated_games_in_time(preset: str, n: in
         result = play_goal(level)
         assert result.won, f"{preset} seed {seed}: {level.goal_of('hero')} not met ({result.cause})"
         assert result.turns <= level.params.rules.max_turns
+
+
+def test_a_level_file_cannot_give_an_agent_the_artifact(tmp_path):
+    from levels.errors import LevelFileError
+
+    data = generate("caves", 2).to_dict()
+    data["spawns"][0]["items"].append({"kind": "idol", "category": "artifact"})
+    path = tmp_path / "cheat.json"
+    path.write_text(__import__("json").dumps(data))
+    with pytest.raises(LevelFileError, match="artifact"):
+        Level.load(path)
