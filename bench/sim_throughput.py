@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from game.batch import BatchedSim  # noqa: E402
 from game.invariants import check_world, trajectory_digest  # noqa: E402
+from game.navigate import NAV_ACTION, NAV_KIND  # noqa: E402
 from npc.scripted import random_legal_actions  # noqa: E402
 
 _MINIGRID = """
@@ -43,20 +44,34 @@ for name in ("MiniGrid-Empty-16x16-v0", "MiniGrid-MultiRoom-N6-v0"):
 """
 
 
+def _navigating_actions(obs: dict[str, np.ndarray], rng: np.random.Generator) -> np.ndarray:
+    """Each agent's navigator action where it is legal and leads somewhere, else a random legal one."""
+    actions = random_legal_actions(obs["action_mask"], rng)
+    go = obs["nav"][..., NAV_ACTION].astype(np.int64)
+    legal = np.take_along_axis(obs["action_mask"], go[..., None], axis=-1)[..., 0] != 0
+    follow = legal & (obs["nav"][..., NAV_KIND] != 0)
+    return np.where(follow, go, actions)
+
+
 def measure(params: str, worlds: int, seconds: float, seed: int = 0,
-            threads: int | None = None) -> dict[str, float]:
-    """Agent-steps/s of ``worlds`` worlds stepping random legal actions for ``seconds``."""
-    sim = BatchedSim(params, worlds, seed=seed, pool_size=64, threads=threads)
+            threads: int | None = None, nav: bool = False) -> dict[str, float]:
+    """Agent-steps/s of ``worlds`` worlds stepping random legal actions for ``seconds``.
+
+    With ``nav`` the simulator runs the navigator for every agent and every agent follows
+    it (its navigator action when legal, else a random legal one).
+    """
+    sim = BatchedSim(params, worlds, seed=seed, pool_size=64, threads=threads, nav=nav)
     obs = sim.reset()
     rng = np.random.default_rng(seed)
+    choose = _navigating_actions if nav else (lambda o, r: random_legal_actions(o["action_mask"], r))
     for _ in range(3):  # warm-up: compile, pool levels, thread start
-        obs, *_ = sim.step(random_legal_actions(obs["action_mask"], rng))
+        obs, *_ = sim.step(choose(obs, rng))
     steps = 0
     start = time.perf_counter()
     cpu_start = time.process_time()
     while (elapsed := time.perf_counter() - start) < seconds:
         for _ in range(max(1, 2048 // worlds)):
-            obs, *_ = sim.step(random_legal_actions(obs["action_mask"], rng))
+            obs, *_ = sim.step(choose(obs, rng))
             steps += 1
     cpu = time.process_time() - cpu_start
     used_threads = sim.threads
@@ -124,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cold-compile", action="store_true", help="time a cold numba compile")
     parser.add_argument("--soak", type=int, default=0, metavar="AGENT_STEPS",
                         help="run the invariant soak over presets instead of timing")
+    parser.add_argument("--nav", action="store_true",
+                        help="also measure every agent navigating (the simulator's navigator on, agents "
+                             "following it) at each batch size, in the same run, with the ratio to the plain step")
     parser.add_argument("--json", type=Path, help="write the results here")
     args = parser.parse_args(argv)
     from rich.console import Console
@@ -149,6 +167,15 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, object] = {"params": args.params, "single": single, "sweep": sweep,
                                   "best": best, "cpus": os.cpu_count(),
                                   "load_average": os.getloadavg()}
+    if args.nav:
+        # plain and navigating alternate per batch size, so both see the same machine load
+        pairs = []
+        for b in args.batches.split(","):
+            plain = measure(args.params, int(b), args.seconds, threads=args.threads)
+            navigating = measure(args.params, int(b), args.seconds, threads=args.threads, nav=True)
+            pairs.append({"worlds": int(b), "plain": plain, "nav": navigating,
+                          "ratio": navigating["agent_steps_per_s"] / plain["agent_steps_per_s"]})
+        results["nav"] = pairs
     if args.peer_python:
         peers = minigrid_sps(args.peer_python, args.seconds)
         results["minigrid"] = peers
@@ -168,6 +195,13 @@ def main(argv: list[str] | None = None) -> int:
                       f"{r['world_steps_per_s']:,.0f}",
                       f"{r['memory_per_world_bytes']:,}")
     console.print(table)
+    if "nav" in results:
+        nav_table = Table("worlds", "plain agent-steps/s", "navigating agent-steps/s", "ratio",
+                          title=f"Every agent navigating vs the plain step ({args.params}, same run)")
+        for pair in results["nav"]:
+            nav_table.add_row(str(pair["worlds"]), f"{pair['plain']['agent_steps_per_s']:,.0f}",
+                              f"{pair['nav']['agent_steps_per_s']:,.0f}", f"{pair['ratio']:.2f}")
+        console.print(nav_table)
     if "minigrid" in results:
         for name, sps in results["minigrid"].items():
             console.print(f"{name}: {sps:,.0f} steps/s (peer, same run)")

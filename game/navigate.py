@@ -48,6 +48,7 @@ from game.state import (
     FLOOR,
     G_ESCAPE,
     G_FETCH,
+    HP,
     I_CAT,
     I_DMAX,
     I_DMIN,
@@ -63,6 +64,7 @@ from game.state import (
     KNOWN_EXIT,
     LOC_FLOOR,
     LOC_HELD,
+    MAX_HP,
     MELEE,
     POTION,
     PRESENT,
@@ -81,9 +83,11 @@ from search.grid_nav import (
     Scratch,
     distance_field,
     enter_cost,
+    field_value,
     learn_move,
     move_allowed,
     nearest_target,
+    route_moves,
 )
 
 #: Columns of the per-agent navigation output.
@@ -110,6 +114,8 @@ RETRACE = 1.5  # extra cost of stepping back onto the cell just left
 ALLY_NEXT = 1e6  # extra cost of a cell an ally next to the agent stands on (no step there now)
 REVISIT = 150  # turns before a floor visited is worth going back to
 FLEE_RADIUS = 16.0
+FOLLOW_MAX = 6  # a planned route is followed for at most this many moves before a new search
+FLEE_HP = 0.5  # the flee move is worked out only below this share of max HP
 
 _STAIRS_DOWN, _STAIRS_UP, _DOOR_CLOSED, _DOOR_LOCKED = 5, 6, 3, 4
 _DIRS = np.array([(-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1)], np.int64)
@@ -126,6 +132,11 @@ class NavState(NamedTuple):
     seen_item: np.ndarray  # int32 [B, A, I]: flat cell where a last saw item i on the floor
     last_pos: np.ndarray  # int32 [B, A]: flat cell before the last action
     visited: np.ndarray  # int32 [B, A, F]: last turn each floor was visited (-1: never)
+    path: np.ndarray  # int8 [B, A, FOLLOW_MAX]: the moves of the route planned last
+    path_len: np.ndarray  # int32 [B, A]: moves of it that may be followed
+    path_pos: np.ndarray  # int32 [B, A]: the next one
+    expect: np.ndarray  # int32 [B, A]: the cell the planned move leads to
+    plan_tgt: np.ndarray  # int32 [B, A]: the goal or hook cell when it was planned
     episode: np.ndarray  # int64 [B]: the episode the arrays belong to
     target: np.ndarray  # int32 [B, A]: hook: a flat cell to go to first (-1: none)
     mode: np.ndarray  # int32 [factions]: MODE_HEBBIAN or MODE_SHORTEST
@@ -138,7 +149,10 @@ def new_nav_state(B: int, A: int, items: int, factions: int, floors: int, cells:
         conf=np.ones((B, factions, cells), np.float32), fails=np.zeros((B, factions, cells), np.uint8),
         cut=np.zeros((B, factions, cells), np.int32), seen_agent=-np.ones((B, A, A), np.int32),
         seen_turn=np.zeros((B, A, A), np.int32), seen_item=-np.ones((B, A, items), np.int32),
-        last_pos=-np.ones((B, A), np.int32), visited=-np.ones((B, A, floors), np.int32), episode=-np.ones(B, np.int64),
+        last_pos=-np.ones((B, A), np.int32), visited=-np.ones((B, A, floors), np.int32),
+        path=np.zeros((B, A, FOLLOW_MAX), np.int8), path_len=np.zeros((B, A), np.int32),
+        path_pos=np.zeros((B, A), np.int32), expect=-np.ones((B, A), np.int32),
+        plan_tgt=-np.ones((B, A), np.int32), episode=-np.ones(B, np.int64),
         target=-np.ones((B, A), np.int32), mode=np.zeros(factions, np.int32),
         out=np.zeros((B, A, len(NAV_COLUMNS)), np.int32))
 
@@ -207,16 +221,17 @@ def _forget_world(nav_conf, nav_fails, nav_cut, seen_agent, seen_item, last_pos,
 
 @njit(cache=True)
 def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, conf, fails, cut, seen_agent, seen_turn,
-              seen_item, last_pos, visited, episode, target, mode, out, P_heb, P_short, lo: int,
-              hi: int) -> None:
+              seen_item, last_pos, visited, path, path_len, path_pos, expect, plan_tgt, episode, target, mode,
+              out, P_heb, P_short, lo: int, hi: int) -> None:
     """Navigate every living agent of worlds ``lo..hi`` (see the module docstring)."""
     _B, A = ag.shape[0], ag.shape[1]
     F, H, Wd = tiles.shape[1], tiles.shape[2], tiles.shape[3]
     plane = H * Wd
     N = F * plane
     cap = 9 * N + 64
-    S = Scratch(np.empty(N, np.float64), np.empty(N, np.int32), np.empty(N, np.uint8),
-                np.empty(cap, np.float64), np.empty(cap, np.int32))
+    S = Scratch(np.empty(N, np.float64), np.empty(N, np.int32), np.zeros(N, np.int32),
+                np.empty(cap, np.float64), np.empty(cap, np.int32), np.zeros(N, np.int32),
+                np.zeros(1, np.int64), np.empty(N, np.int32))
     value = np.full(N, np.inf)
     touched = np.empty(N, np.int64)
     sources = np.empty(A, np.int64)
@@ -233,9 +248,12 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
             episode[b] = wi[b, W_EPISODE]
             _forget_world(conf[b], fails[b], cut[b], seen_agent[b], seen_item[b], last_pos[b], target[b])
             visited[b] = -1
+            path_len[b] = 0
         for a in range(A):
             o_ = out[b, a]
             prev_target = o_[NAV_TARGET]
+            prev_kind = o_[NAV_KIND]
+            prev_cost = o_[NAV_COST]
             o_[:] = 0
             o_[NAV_TARGET] = -1
             me = ag[b, a]
@@ -266,14 +284,17 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
             last_pos[b, a] = here
             back = prev if 0 <= prev < N and prev != here else -1
             vis = fov[b, a]
-            # 2. place-percept memory
+            # 2. place-percept memory (fresh: something seen that may change the plan)
             n_src = 0
+            fresh = False
             for o in range(A):
                 if o == a or ag[b, o, PRESENT] == 0:
                     continue
                 other = ag[b, o]
                 if other[ALIVE] and other[FLOOR] == f and _visible(vis, G, y, x, other[Y], other[X]):
                     seen_agent[b, a, o] = f * plane + other[Y] * Wd + other[X]
+                    if other[FACTION] != fac and seen_turn[b, a, o] < turn - 1:
+                        fresh = True  # an enemy comes into view
                     seen_turn[b, a, o] = turn
                     continue
                 c = seen_agent[b, a, o]
@@ -293,22 +314,46 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
                             seen_agent[b, a, o] = c - plane
                         else:
                             seen_agent[b, a, o] = -1
+                        fresh = True
             for i in range(items):
                 row = it[b, i]
                 if row[I_CAT] < 0:
                     continue
                 if row[I_LOC] == LOC_FLOOR and row[I_F] == f and _visible(vis, G, y, x, row[I_Y], row[I_X]):
-                    seen_item[b, a, i] = f * plane + row[I_Y] * Wd + row[I_X]
+                    c = f * plane + row[I_Y] * Wd + row[I_X]
+                    if seen_item[b, a, i] != c:
+                        fresh = True
+                        seen_item[b, a, i] = c
                     continue
                 c = seen_item[b, a, i]
                 if c >= 0 and (row[I_LOC] != LOC_FLOOR or (c // plane == f and _visible(
                         vis, G, y, x, (c % plane) // Wd, c % Wd))):
                     seen_item[b, a, i] = -1
-            # 3. targets (value: offset added to the route cost; kind_of: what the cell is)
-            nt = 0
+                    fresh = True
             tgt = target[b, a]
             if tgt < 0:
                 tgt = _goal_cell(goal[b, fac], me)
+            # Follow the route planned on an earlier turn while it holds: the agent made the
+            # planned move, nothing new was seen, and the next step is still open (a search
+            # at least every FOLLOW_MAX turns)
+            k = path_pos[b, a]
+            if (not fresh and k < path_len[b, a] and here == expect[b, a] and tgt == plan_tgt[b, a]
+                    and prev_kind != K_NONE):
+                mv = path[b, a, k]
+                v = _next_cell(known, plane, Wd, F, here, mv)
+                if v >= 0 and (mv == MOVE_STAIRS or occ[b, f, (v % plane) // Wd, v % Wd] < 0) and \
+                        enter_cost(known, fc, fk, extra, v, turn, P, F_GAME) >= 0.0:
+                    path_pos[b, a] = k + 1
+                    expect[b, a] = v
+                    o_[NAV_KIND] = prev_kind
+                    o_[NAV_COST] = max(prev_cost - 1, 0)
+                    o_[NAV_TARGET] = prev_target
+                    o_[NAV_ACTION] = _to_action(tiles[b], f, y, x, mv)
+                    visited[b, a, f] = turn
+                    continue
+            path_len[b, a] = 0
+            # 3. targets (value: offset added to the route cost; kind_of: what the cell is)
+            nt = 0
             if 0 <= tgt < N:
                 value[tgt] = V_TARGET
                 kind_of[tgt] = K_TARGET
@@ -353,6 +398,10 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
                     value[prev_target] = V_EXPLORE
                     kind_of[prev_target] = K_EXPLORE
                 value[prev_target] -= COMMIT
+            least = np.inf  # the least offset of a target set below (bounds the search)
+            for k in range(nt):
+                if value[touched[k]] < least:
+                    least = value[touched[k]]
             # stairs: a floor not visited for a while is worth going to
             for g_ in range(F):
                 floor_value[g_] = V_STAIRS if turn - visited[b, a, g_] > REVISIT or visited[b, a, g_] < 0 \
@@ -382,7 +431,7 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
 
             for attempt in range(2):
                 move, best, total = nearest_target(known, fc, fk, extra, plane, Wd, here, value, turn, P,
-                                                   flags, SEARCH_LIMIT, S, V_EXPLORE, floor_value)
+                                                   flags, SEARCH_LIMIT, S, V_EXPLORE, floor_value, least)
                 kind = K_NONE
                 if best < 0:
                     # nothing to do: patrol to a far known cell drawn from a slow hash
@@ -398,7 +447,7 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
                             kind_of[c] = K_PATROL
                             move, best, total = nearest_target(known, fc, fk, extra, plane, Wd, here, value,
                                                                turn, P, flags, 4.0 * SEARCH_LIMIT, S, np.inf,
-                                                               no_floor)
+                                                               no_floor, min(least, V_PATROL))
                             break
                 if best >= 0:
                     if value[best] < np.inf:
@@ -434,10 +483,36 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
             o_[NAV_COST] = int(min(total, 1e6)) if best >= 0 else -1
             o_[NAV_TARGET] = best
             o_[NAV_ACTION] = 0 if wait else _to_action(tiles[b], f, y, x, move)
+            plan_tgt[b, a] = tgt
+            if not wait and best >= 0 and move != NO_MOVE:
+                n_moves = route_moves(S, plane, Wd, here, best, path[b, a])
+                # the last step into an unseen cell is not followed blindly
+                if known[best] == 0:
+                    n_moves -= 1
+                path_len[b, a] = min(n_moves, FOLLOW_MAX)
+                path_pos[b, a] = 1
+                expect[b, a] = _next_cell(known, plane, Wd, F, here, move)
             # 4. flee: the neighbour farthest from the enemies seen now
-            if n_src > 0:
+            if n_src > 0 and me[HP] < FLEE_HP * me[MAX_HP]:
                 distance_field(known, fc, fk, extra, plane, Wd, sources[:n_src], turn, P, F_GAME, FLEE_RADIUS, S)
                 o_[NAV_FLEE] = _flee_action(known, fc, fk, extra, plane, Wd, here, occ[b, f], turn, P, S)
+
+
+@njit(cache=True, inline="always")
+def _next_cell(known, plane: int, Wd: int, F: int, here: int, move: int) -> int:
+    """The cell ``move`` leads to from ``here`` (-1: off the map or no such stairs)."""
+    if move == MOVE_STAIRS:
+        t = known[here] - 1
+        if t == _STAIRS_DOWN and here + plane < F * plane:
+            return here + plane
+        if t == _STAIRS_UP and here >= plane:
+            return here - plane
+        return -1
+    if not 0 <= move < 8:
+        return -1
+    if not move_allowed(known, plane, Wd, here, move, F_GAME):
+        return -1
+    return here + _DIRS[move, 0] * Wd + _DIRS[move, 1]
 
 
 @njit(cache=True, inline="always")
@@ -472,9 +547,7 @@ def _to_action(tiles_b, f: int, y: int, x: int, move: int) -> int:
 @njit(cache=True)
 def _flee_action(known, fc, fk, extra, plane: int, Wd: int, here: int, occ_f, turn: int, P, S) -> int:
     """The step to the free neighbour with the largest route cost from the enemies (0: none)."""
-    g = S.g
-    base = g[here]
-    best = base
+    best = field_value(S, here)
     choice = 0
     r = here % plane
     y, x = r // Wd, r % Wd
@@ -492,7 +565,9 @@ def _flee_action(known, fc, fk, extra, plane: int, Wd: int, here: int, occ_f, tu
         kc = known[v] - 1
         if kc in (_DOOR_CLOSED, _DOOR_LOCKED) or enter_cost(known, fc, fk, extra, v, turn, P, F_GAME) < 0:
             continue
-        gv = g[v] if g[v] != np.inf else 1e6
+        gv = field_value(S, v)
+        if gv == np.inf:
+            gv = 1e6
         if gv > best:
             best = gv
             choice = MOVE_FIRST + d
@@ -540,7 +615,8 @@ class Navigation:
         w, s = sim.world, self.state
         args = (w.tiles, w.locks, w.cells, w.occ, w.ag, w.it, w.wi, w.goal, w.memory, w.fov, actions,
                 s.conf, s.fails, s.cut, s.seen_agent, s.seen_turn, s.seen_item, s.last_pos, s.visited,
-                s.episode, s.target, s.mode, s.out, self._P_heb, self._P_short)
+                s.path, s.path_len, s.path_pos, s.expect, s.plan_tgt, s.episode, s.target, s.mode, s.out,
+                self._P_heb, self._P_short)
         B = sim.num_worlds
         executor = getattr(sim, "_executor", None)
         if sim.threads == 1 or executor is None:

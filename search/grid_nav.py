@@ -91,20 +91,47 @@ class NavParams(NamedTuple):
 
 
 class Scratch(NamedTuple):
-    """Work arrays of one search (reused; one per thread)."""
+    """Work arrays of one search (reused; one per thread).
+
+    A search does not clear them: it takes a new number from ``counter`` and a cell's
+    ``g`` counts only where ``valid`` holds that number (``done`` likewise), so starting a
+    search costs nothing however large the map.
+    """
 
     g: np.ndarray  # float64 [N]
     first: np.ndarray  # int32 [N]
-    done: np.ndarray  # uint8 [N]
+    done: np.ndarray  # int32 [N]: the search number that closed the cell
     heap_key: np.ndarray  # float64 [cap]
     heap_node: np.ndarray  # int32 [cap]
+    valid: np.ndarray  # int32 [N]: the search number that set g
+    counter: np.ndarray  # int64 [1]: the current search number
+    parent: np.ndarray  # int32 [N]: the cell a forward search reached each cell from
 
 
 def new_scratch(cells: int) -> Scratch:
     """Scratch arrays for a grid of ``cells`` flat cells."""
     cap = 9 * cells + 64
-    return Scratch(np.empty(cells, np.float64), np.empty(cells, np.int32), np.empty(cells, np.uint8),
-                   np.empty(cap, np.float64), np.empty(cap, np.int32))
+    return Scratch(np.empty(cells, np.float64), np.empty(cells, np.int32), np.zeros(cells, np.int32),
+                   np.empty(cap, np.float64), np.empty(cap, np.int32), np.zeros(cells, np.int32),
+                   np.zeros(1, np.int64), np.empty(cells, np.int32))
+
+
+@njit(cache=True, inline="always")
+def _begin(S) -> int:
+    """A new search number (all stamps are cleared when the counter would overflow)."""
+    cur = S.counter[0] + 1
+    if cur >= 2**31 - 1:
+        S.valid[:] = 0
+        S.done[:] = 0
+        cur = 1
+    S.counter[0] = cur
+    return cur
+
+
+@njit(cache=True)
+def field_value(S, n: int) -> float:
+    """The route cost the last search left at cell ``n`` (``inf`` where it did not reach)."""
+    return S.g[n] if S.valid[n] == S.counter[0] else INF
 
 
 # ----------------------------------------------------------------------------- heap
@@ -267,16 +294,16 @@ def route_to(known, conf, cut, extra, plane: int, width: int, start: int, goals,
     as in D* Lite; with :data:`F_TIE_GOAL` the one whose cell is nearest the goal.
     """
     cells = known.shape[0]
-    g, done, keys, nodes = S.g, S.done, S.heap_key, S.heap_node
-    g[:] = INF
-    done[:] = 0
+    g, done, keys, nodes, valid = S.g, S.done, S.heap_key, S.heap_node, S.valid
+    cur = _begin(S)
     size = 0
     for i in range(goals.shape[0]):
         n = goals[i]
         if n == start:
             return NO_MOVE, 0.0
-        if goal_values[i] < g[n]:
+        if valid[n] != cur or goal_values[i] < g[n]:
             g[n] = goal_values[i]
+            valid[n] = cur
             size = _push(keys, nodes, size, g[n], n)
     max_cost = P[P_MAX_COST]
     found = False
@@ -284,9 +311,9 @@ def route_to(known, conf, cut, extra, plane: int, width: int, start: int, goals,
         k = keys[0]
         v = nodes[0]
         size = _pop(keys, nodes, size)
-        if done[v] or k > g[v]:
+        if done[v] == cur or k > g[v]:
             continue
-        done[v] = 1
+        done[v] = cur
         if v == start:
             found = True
             break
@@ -307,22 +334,24 @@ def route_to(known, conf, cut, extra, plane: int, width: int, start: int, goals,
             if uy < 0 or uy >= height or ux < 0 or ux >= width:
                 continue
             u = v - r + uy * width + ux
-            if done[u] or gv >= g[u]:
+            if done[u] == cur or (valid[u] == cur and gv >= g[u]):
                 continue
             if not move_allowed(known, plane, width, u, d, flags):
                 continue
             if u != start and enter_cost(known, conf, cut, extra, u, tick, P, flags) < 0.0:
                 continue
             g[u] = gv
+            valid[u] = cur
             size = _push(keys, nodes, size, gv, u)
         for up in (False, True):
             # u takes stairs to v: v is below u when u goes down
             u = v - plane if not up else v + plane
-            if u < 0 or u >= cells or done[u] or gv >= g[u]:
+            if u < 0 or u >= cells or done[u] == cur or (valid[u] == cur and gv >= g[u]):
                 continue
             if _stairs_link(known, plane, cells, u, up, flags) != v:
                 continue
             g[u] = gv
+            valid[u] = cur
             size = _push(keys, nodes, size, gv, u)
     if not found:
         return NO_MOVE, INF
@@ -341,7 +370,7 @@ def route_to(known, conf, cut, extra, plane: int, width: int, start: int, goals,
                 v = _stairs_link(known, plane, cells, start, True, flags)
             if v < 0:
                 continue
-        if g[v] == INF:
+        if valid[v] != cur:
             continue
         c = enter_cost(known, conf, cut, extra, v, tick, P, flags)
         if c < 0.0:
@@ -368,13 +397,15 @@ def _cheb(plane: int, width: int, a: int, b: int) -> int:
 @njit(cache=True)
 def nearest_target(known, conf, cut, extra, plane: int, width: int, start: int, target_value,
                    tick: int, P, flags: int, limit: float, S, unknown_value: float,
-                   floor_value) -> tuple[int, int, float]:
+                   floor_value, least_target: float) -> tuple[int, int, float]:
     """Forward wavefront from ``start`` to the cheapest target.
 
     ``target_value[n]`` (float64 [N], ``inf`` where ``n`` is no target) is added to the route
     cost of reaching ``n``; the target with the least total wins (ties: the first reached).
     Every unseen cell is a target of value ``unknown_value`` (exploring), and every cell of
-    another floor ``g`` one of value ``floor_value[g]`` (taking stairs there).
+    another floor ``g`` one of value ``floor_value[g]`` (taking stairs there). ``least_target``
+    is a lower bound of ``target_value`` (the caller knows what it set; 0 is safe when none is
+    negative).
     Unknown cells are entered at the ``unknown`` cost but never expanded (an unseen cell
     ends a route: it is where exploring stops). The search stops once no target can beat
     the best found or the route cost passes ``limit``. Returns ``(move, target, total)``:
@@ -382,18 +413,15 @@ def nearest_target(known, conf, cut, extra, plane: int, width: int, start: int, 
     was found), its cell (-1: none) and its total.
     """
     cells = known.shape[0]
-    g, first, done, keys, nodes = S.g, S.first, S.done, S.heap_key, S.heap_node
-    g[:] = INF
-    done[:] = 0
+    g, first, done, keys, nodes, valid = S.g, S.first, S.done, S.heap_key, S.heap_node, S.valid
+    cur = _begin(S)
     g[start] = 0.0
+    valid[start] = cur
     first[start] = NO_MOVE
     size = _push(keys, nodes, 0, 0.0, start)
     best = INF
     best_n = -1
-    least = min(0.0, unknown_value)  # the least offset bounds what remains
-    for n in range(cells):
-        if target_value[n] < least:
-            least = target_value[n]
+    least = min(least_target, unknown_value)  # the least offset bounds what remains
     for k in range(floor_value.shape[0]):
         if floor_value[k] < least:
             least = floor_value[k]
@@ -403,9 +431,9 @@ def nearest_target(known, conf, cut, extra, plane: int, width: int, start: int, 
         k = keys[0]
         u = nodes[0]
         size = _pop(keys, nodes, size)
-        if done[u] or k > g[u]:
+        if done[u] == cur or k > g[u]:
             continue
-        done[u] = 1
+        done[u] = cur
         if k + least >= best or k > limit:
             break
         tv = target_value[u]
@@ -438,19 +466,49 @@ def nearest_target(known, conf, cut, extra, plane: int, width: int, start: int, 
                     v = _stairs_link(known, plane, cells, u, True, flags)
                 if v < 0:
                     continue
-            if done[v]:
+            if done[v] == cur:
                 continue
             c = enter_cost(known, conf, cut, extra, v, tick, P, flags)
             if c < 0.0:
                 continue
             gv = k + c
-            if gv < g[v]:
+            if valid[v] != cur or gv < g[v]:
                 g[v] = gv
+                valid[v] = cur
                 first[v] = d if u == start else fu
+                S.parent[v] = u
                 size = _push(keys, nodes, size, gv, v)
     if best_n < 0:
         return NO_MOVE, -1, INF
     return (first[best_n] if best_n != start else NO_MOVE), best_n, best
+
+
+@njit(cache=True)
+def route_moves(S, plane: int, width: int, start: int, end: int, moves) -> int:
+    """The moves of the route the last :func:`nearest_target` found from ``start`` to ``end``.
+
+    Writes up to ``len(moves)`` of them, first move first, into ``moves``; returns how many.
+    """
+    length = 0
+    n = end
+    while n != start and length < 100000:
+        length += 1
+        n = S.parent[n]
+    keep = min(length, moves.shape[0])
+    n = end
+    for i in range(length - 1, -1, -1):
+        u = S.parent[n]
+        if i < keep:
+            if u // plane != n // plane:
+                moves[i] = MOVE_STAIRS
+            else:
+                dy = (n % plane) // width - (u % plane) // width
+                dx = (n % plane) % width - (u % plane) % width
+                for d in range(8):
+                    if DIRS[d, 0] == dy and DIRS[d, 1] == dx:
+                        moves[i] = d
+        n = u
+    return keep
 
 
 @njit(cache=True)
@@ -459,25 +517,26 @@ def distance_field(known, conf, cut, extra, plane: int, width: int, sources, tic
     """Route costs from the ``sources`` cells over the known map into ``S.g`` (up to ``limit``).
 
     Used to flee: an agent steps to the neighbour farthest (in route cost) from its enemies.
+    Read the result with :func:`field_value`.
     """
     cells = known.shape[0]
-    g, done, keys, nodes = S.g, S.done, S.heap_key, S.heap_node
-    g[:] = INF
-    done[:] = 0
+    g, done, keys, nodes, valid = S.g, S.done, S.heap_key, S.heap_node, S.valid
+    cur = _begin(S)
     size = 0
     for i in range(sources.shape[0]):
         n = sources[i]
-        if 0 <= n < cells and g[n] > 0.0:
+        if 0 <= n < cells and valid[n] != cur:
             g[n] = 0.0
+            valid[n] = cur
             size = _push(keys, nodes, size, 0.0, n)
     height = plane // width
     while size > 0:
         k = keys[0]
         u = nodes[0]
         size = _pop(keys, nodes, size)
-        if done[u] or k > g[u]:
+        if done[u] == cur or k > g[u]:
             continue
-        done[u] = 1
+        done[u] = cur
         if k > limit:
             break
         if known[u] == 0:
@@ -493,13 +552,14 @@ def distance_field(known, conf, cut, extra, plane: int, width: int, sources, tic
             if not move_allowed(known, plane, width, u, d, flags):
                 continue
             v = u - r + ny * width + nx
-            if done[v]:
+            if done[v] == cur:
                 continue
             c = enter_cost(known, conf, cut, extra, v, tick, P, flags)
             if c < 0.0:
                 continue
-            if k + c < g[v]:
+            if valid[v] != cur or k + c < g[v]:
                 g[v] = k + c
+                valid[v] = cur
                 size = _push(keys, nodes, size, k + c, v)
 
 
@@ -564,6 +624,6 @@ def door_open_prior(known, conf, n: int, code: int, prior: float) -> None:
         conf[n] = prior
 
 
-__all__ = ["DIRS", "F_GAME", "F_TIE_GOAL", "F_UNKNOWN_STAIRS", "MOVE_STAIRS", "NO_MOVE",
+__all__ = ["DIRS", "F_GAME", "field_value", "F_TIE_GOAL", "F_UNKNOWN_STAIRS", "MOVE_STAIRS", "NO_MOVE",
            "NavParams", "Scratch", "distance_field", "enter_cost", "learn_move", "move_allowed",
-           "nearest_target", "new_scratch", "route_to", "sense_cell", "sense_many"]
+           "nearest_target", "new_scratch", "route_moves", "route_to", "sense_cell", "sense_many"]
