@@ -13,7 +13,11 @@ Per preset and variant (``nav``: the simulator's navigator on, the scripted NPC 
   cell it left on its previous moving turn (A, then back to A), per faction;
 * first contact: the first turn on which an agent of the second faction (monsters) sees one of
   the first (the hero) in its field of view; median over episodes (episodes without contact
-  count as their length).
+  count as their length);
+* hunting: episodes in which the hero is killed, in all and by turn 100 (95% Wilson intervals),
+  and the median turn of the kill. ``nav_shortest`` drives the monsters with the same policy
+  and the navigator's D* Lite model (free-space shortest paths, no learning, no memory of where
+  enemies were) for the comparison.
 """
 
 from __future__ import annotations
@@ -125,6 +129,8 @@ def play(preset: str, episodes: int, seed: int, use_nav: bool, mode: int = 0,
             "wins": {str(f): int((winner == f).sum()) for f in (0, 1)},
             "hero_killed": int(killed_hero.sum()), "hero_killed_ci": wilson(int(killed_hero.sum()), episodes),
             "hero_killed_median_turn": float(np.median(killed_len)) if len(killed_len) else None,
+            "hero_killed_by_100": int((killed_hero & (length <= 100)).sum()),
+            "hero_killed_by_100_ci": wilson(int((killed_hero & (length <= 100)).sum()), episodes),
             "pacing": {str(f): (undo[f] / moving[f] if moving[f] else 0.0) for f in (0, 1)},
             "moving_turns": {str(f): int(moving[f]) for f in (0, 1)},
             "first_contact_median": float(np.median(contact_turns)),
@@ -151,7 +157,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"wins hero/monsters {r['wins']['0']}/{r['wins']['1']}  "
                   f"pacing hero {r['pacing']['0']:.3f} monsters {r['pacing']['1']:.3f}  "
                   f"first contact median {r['first_contact_median']:.0f} (contact {r['contact_rate']:.2f})  "
-                  f"hero killed {r['hero_killed']} (median turn {r['hero_killed_median_turn']})  "
+                  f"hero killed {r['hero_killed']} (median turn {r['hero_killed_median_turn']}, "
+                  f"by turn 100: {r['hero_killed_by_100']})  "
                   f"mean length {r['mean_length']:.0f}  {r['seconds']} s", flush=True)
     if args.json:
         args.json.write_text(json.dumps({"results": results, "argv": sys.argv}, indent=2))

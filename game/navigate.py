@@ -103,7 +103,7 @@ MODE_HEBBIAN, MODE_SHORTEST = 0, 1
 # Offsets added to route costs per kind of target (lower: preferred).
 V_TARGET = -30.0
 V_ENEMY = 0.0
-V_MEMORY = 4.0  # + age / 8, at most 12 more
+V_MEMORY = -2.0  # + age / 8, at most 12 more: a fresh trace beats exploring
 V_ITEM = -3.0
 V_EXPLORE = 3.0
 V_STAIRS = 30.0
@@ -209,14 +209,13 @@ def _wanted(it, ag, a: int, i: int) -> bool:
 
 
 @njit(cache=True)
-def _forget_world(nav_conf, nav_fails, nav_cut, seen_agent, seen_item, last_pos, target) -> None:
+def _forget_world(nav_conf, nav_fails, nav_cut, seen_agent, seen_item, last_pos) -> None:
     nav_conf[:] = 1.0
     nav_fails[:] = 0
     nav_cut[:] = 0
     seen_agent[:] = -1
     seen_item[:] = -1
     last_pos[:] = -1
-    target[:] = -1
 
 
 @njit(cache=True)
@@ -245,8 +244,10 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
     for b in range(lo, hi):
         turn = wi[b, W_TURN]
         if episode[b] != wi[b, W_EPISODE] or turn == 0:  # a new episode (or a reseeded one)
+            if episode[b] != wi[b, W_EPISODE]:
+                target[b] = -1  # the hook is the caller's, for one episode
             episode[b] = wi[b, W_EPISODE]
-            _forget_world(conf[b], fails[b], cut[b], seen_agent[b], seen_item[b], last_pos[b], target[b])
+            _forget_world(conf[b], fails[b], cut[b], seen_agent[b], seen_item[b], last_pos[b])
             visited[b] = -1
             path_len[b] = 0
         for a in range(A):
@@ -338,7 +339,7 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
             # at least every FOLLOW_MAX turns)
             k = path_pos[b, a]
             if (not fresh and k < path_len[b, a] and here == expect[b, a] and tgt == plan_tgt[b, a]
-                    and prev_kind != K_NONE):
+                    and _still_target(prev_kind, prev_target, seen_agent[b, a], seen_item[b, a], ag[b], fac)):
                 mv = path[b, a, k]
                 v = _next_cell(known, plane, Wd, F, here, mv)
                 if v >= 0 and (mv == MOVE_STAIRS or occ[b, f, (v % plane) // Wd, v % Wd] < 0) and \
@@ -496,6 +497,21 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
             if n_src > 0 and me[HP] < FLEE_HP * me[MAX_HP]:
                 distance_field(known, fc, fk, extra, plane, Wd, sources[:n_src], turn, P, F_GAME, FLEE_RADIUS, S)
                 o_[NAV_FLEE] = _flee_action(known, fc, fk, extra, plane, Wd, here, occ[b, f], turn, P, S)
+
+
+@njit(cache=True, inline="always")
+def _still_target(kind: int, cell: int, seen_agent, seen_item, ag_b, fac: int) -> bool:
+    """Whether last turn's target is still one: the enemy or item is still remembered there."""
+    if kind == K_NONE:
+        return False
+    found = kind not in (K_ENEMY, K_MEMORY, K_ITEM)  # loops, not any(): numba compiles no generators
+    if kind == K_ITEM:
+        for i in range(seen_item.shape[0]):
+            found = found or seen_item[i] == cell
+    elif not found:
+        for o in range(seen_agent.shape[0]):
+            found = found or (seen_agent[o] == cell and ag_b[o, FACTION] != fac)
+    return found
 
 
 @njit(cache=True, inline="always")
