@@ -3,7 +3,7 @@
 For each static scenario, ``agents`` agents start from different cells (the scenario's
 start, then cells drawn deterministically from its reachable region) and walk to the
 same goal, one after another. Each navigator runs alone (own memory) or shares one
-memory with the team: the Hebbian navigators one :class:`CognitiveGraph`, the D* Lite
+memory with the team: the Hebbian navigators one :class:`~search.compiled.NavMemory`, the D* Lite
 navigators one :class:`~search.grid.Belief` (its sensed map), so both get the same
 information and the comparison isolates what confidence and forgetting add.
 """
@@ -18,9 +18,9 @@ import networkx as nx
 import numpy as np
 
 from search.astar import AStarNavigator, grid_graph
+from search.compiled import CompiledHebbianNavigator, NavMemory
 from search.dstar_lite import DStarLiteNavigator
 from search.grid import Belief, GridIndex
-from search.hebbian import CognitiveGraph, HebbianNavigator
 from search.moves import Cell
 from search.navigator import Navigator
 from search.scenario import Scenario
@@ -61,13 +61,13 @@ def _walk(scenario: Scenario, nav: Navigator, full_view: bool = False) -> tuple[
 def team_run(scenario: Scenario, mode: str, agents: int = 3) -> TeamResult:
     """Run ``agents`` agents of one mode through a static scenario, one after another."""
     shape = scenario.shape
-    shared_graph = CognitiveGraph(shape)
+    shared_memory = NavMemory.empty(shape)
     shared_belief = Belief(GridIndex(*shape))
     makers: dict[str, Callable[[], Navigator]] = {
         "dstar_lite_own": lambda: DStarLiteNavigator(shape),
         "dstar_lite_shared": lambda: DStarLiteNavigator(shape, belief=shared_belief),
-        "hebbian_own": lambda: HebbianNavigator(shape),
-        "hebbian_shared": lambda: HebbianNavigator(shape, graph=shared_graph),
+        "hebbian_own": lambda: CompiledHebbianNavigator(shape),
+        "hebbian_shared": lambda: CompiledHebbianNavigator(shape, memory=shared_memory),
     }
     steps, oracle, ok = [], [], True
     for start in team_starts(scenario, agents):
