@@ -923,6 +923,7 @@ class App:
     def new_run(self, level: Level, seed: int) -> None:
         """Start a new run on ``level`` (keeps the view, panel closed)."""
         self._keep_recording()
+        self.examine = None  # it pointed into the old run
         self.session = start_session(level, seed, self.controller, self.spectate)
         if level.params != self.params:
             self.live.set_params(level.params)
@@ -956,6 +957,7 @@ class App:
             self._say(str(exc))
             return
         self._keep_recording()
+        self.examine = None
         self.session = self._restore(loaded)
         self._say(f"Game loaded (turn {self.session.turn}).")
 
