@@ -37,7 +37,7 @@ def fuzz_preset(preset: str, agent_steps: int, worlds: int, seed: int) -> dict[s
     rng = np.random.default_rng(seed)
     items = check_world(sim.world)
     per_step = sim.num_worlds * sim.num_agents
-    steps = max(1, agent_steps // per_step)
+    steps = max(1, -(-agent_steps // per_step))  # rounded up: at least the budget
     episodes = 0
     start = time.perf_counter()
     for _ in range(steps):

@@ -352,6 +352,8 @@ A_CASES = {
     "steps_zero": (["train", "--steps", "0", "--out", "{d}/run_s"], "--steps"),
     "keys_unknown": ([*PLAY, "--keys", "nosuchkey"], "--keys"),
     "unknown_preset": ([*PLAY, "--preset", "nope"], "nope"),
+    "scenario_nested": (["nav-bench", "--scenarios", "{d}/l/deep.json"], "nested"),
+    "scenario_not_utf8": (["nav-bench", "--scenarios", "{d}/l/latin1.json"], "UTF-8"),
 }
 O_CASES = {
     "screenshot_directory": ([*PLAY, "--preset", "arena", "--screenshot", "{d}/out_dir"], "directory"),

@@ -32,13 +32,26 @@ from game.spec import OBS_VERSION
 from levels.errors import LevelFileError, UserError
 from levels.files import atomic_write_bytes, atomic_write_text, parse_json, read_user_text
 from levels.level import Level
+from levels.limits import MAX_NUM_ACTIONS
+from levels.validate import MAX_LEVEL_SEED
 
 FORMAT_NAME = "mindcrawl-recording"
 FORMAT_VERSION = 1
+#: The schema's bound on ``rules.max_turns``: no recording holds more turns.
+MAX_TURNS = 1_000_000
+#: Recordings are JSON text of a few bytes per action: far below the general read limit.
+MAX_RECORDING_BYTES = 64 * 2**20
 
 
 class RecordingError(UserError, ValueError):
     """A recording that cannot be read or does not replay identically."""
+
+
+def _count(value: Any, low: int, high: int, name: str, bad: Any) -> int:
+    """``value`` if it is an integer in [low, high], else ``bad(reason)`` is raised."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise bad(f"{name}: expected an integer in [{low}, {high}], got {str(value)[:40]}")
+    return value
 
 
 def new_sim(level: Level, seed: int, max_turns: int | None = None,
@@ -105,18 +118,37 @@ class Recording:
             if data.get(key) != want:
                 raise RecordingError(f"{source}: {key} {data.get(key)!r} is not supported "
                                      f"(this Mindcrawl reads {want})")
+        def bad(reason: str) -> RecordingError:
+            return RecordingError(f"{source}: malformed recording ({reason})")
+
+        for key in ("level", "seed", "max_turns", "num_actions", "agents", "actions", "checksums"):
+            if key not in data:
+                raise bad(f"missing field {key!r}")
+        seed = _count(data["seed"], 0, MAX_LEVEL_SEED, "seed", bad)
+        max_turns = _count(data["max_turns"], 1, MAX_TURNS, "max_turns", bad)
+        num_actions = _count(data["num_actions"], CORE_ACTIONS, MAX_NUM_ACTIONS, "num_actions", bad)
+        agents, actions, checksums = data["agents"], data["actions"], data["checksums"]
+        if not isinstance(agents, list) or not all(isinstance(a, str) for a in agents):
+            raise bad("agents: expected a list of names")
+        if not isinstance(actions, list) or len(actions) > max_turns:
+            raise bad(f"actions: expected a list of at most max_turns ({max_turns}) turns")
+        if not isinstance(checksums, list) or len(checksums) != len(actions):
+            raise bad(f"{len(actions)} turns but {len(checksums) if isinstance(checksums, list) else 'no'} checksums")
+        for turn, row in enumerate(actions):
+            if not isinstance(row, list) or len(row) != len(agents) or not all(
+                    isinstance(a, int) and not isinstance(a, bool) and 0 <= a < num_actions for a in row):
+                raise bad(f"actions[{turn}]: expected {len(agents)} integers in [0, {num_actions})")
+        if not all(isinstance(c, int) and not isinstance(c, bool) and 0 <= c < 2**32 for c in checksums):
+            raise bad("checksums: expected CRC-32 values (integers in [0, 2^32))")
+        player = data.get("player")
+        if player is not None and not isinstance(player, str):
+            raise bad("player: expected a name or null")
         try:
             level = Level.from_dict(data["level"])
-            rec = cls(level, int(data["seed"]), int(data["max_turns"]), int(data["num_actions"]),
-                      tuple(str(a) for a in data["agents"]), data.get("player"),
-                      str(data.get("controller", "")),
-                      [[int(a) for a in row] for row in data["actions"]],
-                      [int(c) for c in data["checksums"]])
-        except (KeyError, TypeError, ValueError, LevelFileError) as exc:
-            raise RecordingError(f"{source}: malformed recording ({exc})") from None
-        if len(rec.checksums) != len(rec.actions):
-            raise RecordingError(f"{source}: {len(rec.actions)} turns but {len(rec.checksums)} checksums")
-        return rec
+        except LevelFileError as exc:
+            raise bad(f"level: {exc}") from None
+        return cls(level, seed, max_turns, num_actions, tuple(agents), player,
+                   str(data.get("controller", ""))[:200], actions, checksums)
 
     def save(self, path: str | Path) -> None:
         """Write the recording as JSON, atomically."""
@@ -128,7 +160,7 @@ class Recording:
         def error(reason: str) -> RecordingError:
             return RecordingError(f"{path}: {reason}")
 
-        return cls.from_dict(parse_json(read_user_text(path, error), error), str(path))
+        return cls.from_dict(parse_json(read_user_text(path, error, limit=MAX_RECORDING_BYTES), error), str(path))
 
 
 def replay_sim(rec: Recording) -> BatchedSim:
