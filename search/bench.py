@@ -63,11 +63,14 @@ class Run:
     def summary(self) -> dict[str, object]:
         """JSON-ready figures of this run."""
         times = np.array(self.plan_seconds) * 1e3 if self.plan_seconds else np.zeros(1)
+        cpu = np.array(self.plan_cpu_seconds) * 1e3 if self.plan_cpu_seconds else np.zeros(1)
         return {"scenario": self.scenario, "kind": self.kind, "navigator": self.navigator,
                 "cells": self.cells, "success": self.success, "steps": self.steps, "bumps": self.bumps,
                 "oracle_steps": self.oracle_steps, "ratio": self.ratio, "event_extra": self.event_extra,
                 "reopen_latency": self.reopen_latency, "plan_ms_median": float(np.median(times)),
-                "plan_ms_p95": float(np.percentile(times, 95)), "graph_nodes": self.graph_nodes,
+                "plan_ms_p95": float(np.percentile(times, 95)),
+                "plan_cpu_ms_median": float(np.median(cpu)), "plan_cpu_ms_p99": float(np.percentile(cpu, 99)),
+                "graph_nodes": self.graph_nodes,
                 "graph_edges": self.graph_edges, "expansions": self.expansions}
 
 
