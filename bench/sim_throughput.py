@@ -174,7 +174,8 @@ def main(argv: list[str] | None = None) -> int:
             plain = measure(args.params, int(b), args.seconds, threads=args.threads)
             navigating = measure(args.params, int(b), args.seconds, threads=args.threads, nav=True)
             pairs.append({"worlds": int(b), "plain": plain, "nav": navigating,
-                          "ratio": navigating["agent_steps_per_s"] / plain["agent_steps_per_s"]})
+                          "ratio": navigating["agent_steps_per_s"] / plain["agent_steps_per_s"],
+                          "ratio_per_cpu_s": navigating["agent_steps_per_cpu_s"] / plain["agent_steps_per_cpu_s"]})
         results["nav"] = pairs
     if args.peer_python:
         peers = minigrid_sps(args.peer_python, args.seconds)
@@ -197,10 +198,13 @@ def main(argv: list[str] | None = None) -> int:
     console.print(table)
     if "nav" in results:
         nav_table = Table("worlds", "plain agent-steps/s", "navigating agent-steps/s", "ratio",
+                          "plain per CPU-s", "navigating per CPU-s", "ratio per CPU-s",
                           title=f"Every agent navigating vs the plain step ({args.params}, same run)")
         for pair in results["nav"]:
             nav_table.add_row(str(pair["worlds"]), f"{pair['plain']['agent_steps_per_s']:,.0f}",
-                              f"{pair['nav']['agent_steps_per_s']:,.0f}", f"{pair['ratio']:.2f}")
+                              f"{pair['nav']['agent_steps_per_s']:,.0f}", f"{pair['ratio']:.2f}",
+                              f"{pair['plain']['agent_steps_per_cpu_s']:,.0f}",
+                              f"{pair['nav']['agent_steps_per_cpu_s']:,.0f}", f"{pair['ratio_per_cpu_s']:.2f}")
         console.print(nav_table)
     if "minigrid" in results:
         for name, sps in results["minigrid"].items():

@@ -204,7 +204,7 @@ def _is_door_code(code: int) -> bool:
     return t in (_OPEN, _CLOSED, _LOCKED)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def enter_cost(known, conf, cut, extra, n: int, tick: int, P, flags: int) -> float:
     """Cost of entering flat cell ``n`` (``-1``: blocked), plus ``extra[n]`` (e.g. an ally there)."""
     e = extra[n]
