@@ -457,17 +457,15 @@ def nearest_target(known, conf, cut, extra, plane: int, width: int, start: int, 
                 nx = x + DIRS[d, 1]
                 if ny < 0 or ny >= height or nx < 0 or nx >= width:
                     continue
-                if not move_allowed(known, plane, width, u, d, flags):
-                    continue
                 v = u - r + ny * width + nx
+                if done[v] == cur or not move_allowed(known, plane, width, u, d, flags):
+                    continue
             else:
                 v = _stairs_link(known, plane, cells, u, False, flags)
                 if v < 0:
                     v = _stairs_link(known, plane, cells, u, True, flags)
-                if v < 0:
+                if v < 0 or done[v] == cur:
                     continue
-            if done[v] == cur:
-                continue
             c = enter_cost(known, conf, cut, extra, v, tick, P, flags)
             if c < 0.0:
                 continue
