@@ -33,7 +33,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from game.batch import BatchedSim  # noqa: E402
-from game.navigate import Navigation  # noqa: E402
 from game.state import ALIVE, FACTION, FLOOR, X, Y  # noqa: E402
 from npc.scripted import ScriptedPolicy  # noqa: E402
 
@@ -52,15 +51,13 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
 def play(preset: str, episodes: int, seed: int, use_nav: bool, mode: int = 0,
          hero_nav: bool = True) -> dict[str, object]:
     """Run ``episodes`` first episodes of scripted vs scripted; returns the figures."""
-    sim = BatchedSim(preset, episodes, seed=seed)
-    nav = Navigation(sim) if use_nav else None
+    sim = BatchedSim(preset, episodes, seed=seed, nav=use_nav)
+    nav = sim.navigation
     if nav is not None:
         nav.set_mode(1, mode)  # monsters: the navigator under test
     policy = ScriptedPolicy()
     A = sim.num_agents
     obs = sim.reset()
-    if nav is not None:
-        nav.update(np.zeros((episodes, A), np.int32))
     fac = sim.world.ag[:, :, FACTION].copy()
     done = np.zeros(episodes, bool)
     winner = -np.ones(episodes, np.int64)
@@ -76,16 +73,12 @@ def play(preset: str, episodes: int, seed: int, use_nav: bool, mode: int = 0,
     turn = 0
     started = time.perf_counter()
     while not done.all():
-        if nav is not None:
-            obs = dict(obs, nav=nav.out)
-            if not hero_nav:
-                out = nav.out.copy()
-                out[fac == 0] = 0
-                obs["nav"] = out
+        if nav is not None and not hero_nav:
+            out = nav.out.copy()
+            out[fac == 0] = 0
+            obs = dict(obs, nav=out)
         actions = policy(obs).astype(np.int32)
         obs, _, _, _, info = sim.step(actions)
-        if nav is not None:
-            nav.update(actions)
         turn += 1
         ag = sim.world.ag
         live = ~done
