@@ -14,8 +14,8 @@ RATE = re.compile(r"win rate against the scripted NPC on arena: (\d\.\d+) over (
 
 
 @pytest.mark.parametrize(("script", "options"), [
-    ("sb3_maskable_ppo.py", ["--envs", "16"]),
-    ("cleanrl_ppo_multiagent.py", ["--worlds", "32", "--num-steps", "32"]),
+    ("sb3_maskable_ppo.py", ["--envs", "16", "--warmup-steps", "1000"]),
+    ("cleanrl_ppo_multiagent.py", ["--worlds", "32", "--num-steps", "32", "--warmup-steps", "1000"]),
 ])
 def test_example_trains_and_prints_its_win_rate(script, options, tmp_path):
     out = subprocess.run([sys.executable, str(ROOT / "examples" / script), "--steps", "3000",
