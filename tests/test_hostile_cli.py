@@ -18,7 +18,10 @@ from typing import Any  # noqa: E402
 import pytest  # noqa: E402
 
 import main  # noqa: E402
+from levels.tiles import TILE_CHARS, Tile  # noqa: E402
 from tests import hostile as H  # noqa: E402
+
+LOCKED = TILE_CHARS[Tile.DOOR_LOCKED]
 
 HUGE_WORLD = """
 [floors]
@@ -93,7 +96,12 @@ def _level_files(d: Path) -> None:
         H.set_tile(g, 0, y, x, "<")
 
     variant("stairs_up_first_floor", stairs_up_first)
-    variant("lock_id_huge", lambda g: g["locks"].append([0, 0, 0, 2**20]))
+    def lock_id_huge(g: dict[str, Any]) -> None:  # a real locked door whose id overflows int16
+        y, x = H.first_cell(g, ".", floor=0)
+        H.set_tile(g, 0, y, x, LOCKED)
+        g["locks"].append([0, y, x, 2**20])
+
+    variant("lock_id_huge", lock_id_huge)
     variant("floors_not_list", lambda g: g.update(floors="#"))
     variant("spawn_items_not_list", lambda g: g["spawns"][0].update(items=5))
     (d / "l/deep.json").write_text(H.nested_json(100_000))
@@ -135,9 +143,8 @@ def _recording_files(d: Path) -> None:
         y=H.first_cell(r["level"], "#")[0], x=H.first_cell(r["level"], "#")[1]))
     variant("level_missing", lambda r: r.pop("level"))
     variant("player_number", lambda r: r.update(player=3))
-    (d / "r/claims_1e9.json").write_text(
-        (d / "r/good.json").read_text().replace('"max_turns":', '"ignored":', 1)
-        .replace("{", '{"max_turns": 1000000000, ', 1))
+    variant("million_and_one_turns", lambda r: r.update(max_turns=10**6, actions=[[0, 0]] * (10**6 + 1),
+                                                        checksums=[0] * (10**6 + 1)))
     (d / "r/deep.json").write_text(H.nested_json(50_000))
     (d / "r/nested_inside.json").write_text('{"format": "mindcrawl-recording", "x": ' + H.nested_json(500) + "}")
     (d / "r/latin1.json").write_bytes(b'{"format": "\xff"}')
@@ -286,7 +293,7 @@ L_CASES = {name: (["levels", "check", f"{{d}}/l/{name}.json"], fragment) for nam
     "dex_negative": "dex", "damage_1e30": "damage_max", "damage_float": "damage_max", "heal_2p40": "heal",
     "unknown_faction": "pirates", "faction_not_string": "faction", "seed_negative": "seed",
     "seed_2p64": "seed", "seed_float": "seed", "entry_in_wall": "entry", "entry_off_map": "entry",
-    "stairs_down_last_floor": "last floor", "stairs_up_first_floor": "stairs up", "lock_id_huge": "locks",
+    "stairs_down_last_floor": "last floor", "stairs_up_first_floor": "stairs up", "lock_id_huge": "lock id",
     "floors_not_list": "floors", "spawn_items_not_list": "spawns", "deep": "nested", "nan": "NaN",
     "infinity": "Infinity", "bigint": "JSON", "truncated": "not valid JSON", "latin1": "UTF-8",
 }.items()}
@@ -298,8 +305,8 @@ R_CASES = {name: (["replay", f"{{d}}/r/{name}.json", "--gif", "{d}/out.gif"], fr
     "num_actions_negative": "num_actions", "max_turns_zero": "max_turns", "max_turns_1e9": "max_turns",
     "more_turns_than_max": "at most max_turns", "agents_not_list": "agents", "checksums_short": "checksums",
     "checksum_negative": "checksums", "level_spawn_on_wall": "wall tile", "level_missing": "level",
-    "player_number": "player", "claims_1e9": "max_turns", "deep": "nested", "nested_inside": "nested",
-    "latin1": "UTF-8",
+    "player_number": "player", "million_and_one_turns": "at most max_turns (1000000)", "deep": "nested",
+    "nested_inside": "nested", "latin1": "UTF-8",
 }.items()}
 C_CASES = {name: (["eval", f"{{d}}/c/{name}.safetensors", "--episodes", "1"], fragment) for name, fragment in {
     "offsets_string": "data_offsets", "offsets_short": "data_offsets", "offsets_negative": "data_offsets",
