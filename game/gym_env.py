@@ -31,10 +31,10 @@ import numpy as np
 
 from game.actions import CORE_ACTIONS
 from game.batch import BatchedSim
+from game.goals import cause_name
 from game.obs_layout import Layout
 from game.render import RENDER_FPS, RENDER_MODES, EnvRenderer
 from game.spec import observation_space
-from game.goals import cause_name
 from game.state import PRESENT
 from levels.errors import UserError
 from levels.level import Level
