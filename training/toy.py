@@ -27,6 +27,7 @@ from game.spec import (
     POS_SCALE,
     SELF_DIM,
 )
+from game.state import CAUSE_ESCAPED, CAUSE_OUT_OF_TIME
 from levels.tiles import Tile
 
 
@@ -106,6 +107,7 @@ class FetchTask:
         info = {"alive": np.ones((B, 1), bool), "present": np.ones((B, 1), bool),
                 "finished": finished, "reset": resetting,
                 "winner": np.where(reached, 0, -1).astype(np.int32),
+                "cause": np.where(reached, CAUSE_ESCAPED, np.where(timeout, CAUSE_OUT_OF_TIME, 0)).astype(np.int32),
                 "episode_return": final_return[:, None], "episode_length": final_length,
                 "turn": self.turn.astype(np.int32)}
         return ToyStep(self.observations(), reward[:, None], reached[:, None], timeout[:, None], info)
