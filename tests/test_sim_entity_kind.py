@@ -32,8 +32,8 @@ def test_entity_kind_names_the_item_behind_each_token(preset: str) -> None:
     kinds = params.loot.all_kinds()
     names = item_kind_names(params)
     assert names[:-1] == list(kinds) and names[-1] == "key"
-    # Seed 0 on labyrinth puts keys in random walkers' sight (its levels changed with goals).
-    sim = BatchedSim(preset, 8, seed=3 if preset == "arena" else 0, pool_size=4, entity_kind=True, threads=1)
+    # Seed 7 on labyrinth puts keys and loot in random walkers' sight (its levels changed with goals).
+    sim = BatchedSim(preset, 8, seed=3 if preset == "arena" else 7, pool_size=4, entity_kind=True, threads=1)
     checked = {"item": 0, "key": 0}
     for obs in _roll(sim, 60):
         ids = obs["entity_kind"]
