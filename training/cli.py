@@ -124,8 +124,10 @@ def _workers(args: argparse.Namespace) -> int:
                 raise UserError(f"--{option} only applies to --backend ray")
         return 0
     workers = DEFAULT_WORKERS if args.workers is None else args.workers
-    if not 1 <= workers <= MAX_WORKERS:
-        raise UserError(f"--workers must lie in [1, {MAX_WORKERS}], got {workers}")
+    if workers < 1:
+        raise UserError(f"--workers must be at least 1, got {workers}")
+    if workers > MAX_WORKERS:
+        raise UserError(f"--workers must be at most {MAX_WORKERS}, got {workers}")
     return workers
 
 

@@ -92,8 +92,13 @@ def check_finite_update(net: PolicyNet, loss: torch.Tensor, learning_rate: float
 
 
 def ppo_update(net: PolicyNet, optimizer: torch.optim.Optimizer, batch: Batch, cfg: TrainConfig,
-               generator: torch.Generator) -> UpdateStats:
-    """Clipped-surrogate PPO epochs over the valid samples of ``batch``."""
+               generator: torch.Generator, stop_on_non_finite: bool = True) -> UpdateStats:
+    """Clipped-surrogate PPO epochs over the valid samples of ``batch``.
+
+    A minibatch step that leaves a non-finite loss or weight raises
+    :class:`TrainingDivergedError` unless ``stop_on_non_finite`` is off (the live
+    learner, which checks, rolls back and reports every update itself).
+    """
     p = cfg.ppo
     advantages, returns = compute_gae(batch, p.gamma, p.gae_lambda)
     keep = batch.valid.reshape(-1)
@@ -126,7 +131,8 @@ def ppo_update(net: PolicyNet, optimizer: torch.optim.Optimizer, batch: Batch, c
             loss.backward()
             torch.nn.utils.clip_grad_norm_(net.parameters(), p.max_grad_norm)
             optimizer.step()
-            check_finite_update(net, loss, p.learning_rate)
+            if stop_on_non_finite:
+                check_finite_update(net, loss, p.learning_rate)
             with torch.no_grad():
                 approx_kl = ((ratio - 1) - log_ratio).mean().item()
                 clip_frac = ((ratio - 1).abs() > p.clip_coef).float().mean().item()

@@ -391,7 +391,8 @@ class Learner:
             group["lr"] = lr
         before = flatten(self.net)
         opt_state = copy.deepcopy(self.optimizer.state_dict())
-        stats = ppo_update(self.net, self.optimizer, batch, self.cfg, self.generator)
+        # This learner rolls back and reports a non-finite update itself (_reject_reason).
+        stats = ppo_update(self.net, self.optimizer, batch, self.cfg, self.generator, stop_on_non_finite=False)
         for group in self.optimizer.param_groups:
             group["lr"] = self.cfg.ppo.learning_rate
         after = flatten(self.net)
