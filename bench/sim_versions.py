@@ -7,8 +7,12 @@ trees step a :class:`~game.batch.BatchedSim` with random legal actions and full
 observations on one thread (the plain step: optional per-step work that later trees add,
 such as the navigator, is switched off) in alternation, ``--rounds`` times per preset, so that load
 on this shared machine hits both alike. Reported per preset: the median agent-steps per
-second of wall-clock and of process CPU time for each tree, and the ratio new / base.
-The CPU-time figure is the steadier one when other processes share the cores.
+second of wall-clock and of process CPU time for each tree, the ratio new / base, and
+the ratio of world-steps per second (which does not count a change in the number of
+agent slots per world). A preset whose file changed since the base commit is measured
+twice: as each tree defines it, and from the base commit's file in both trees (the same
+levels and agents: the cost of the code alone). The CPU-time figure is the steadier one
+when other processes share the cores.
 """
 
 from __future__ import annotations
@@ -45,7 +49,8 @@ while time.perf_counter() - start < seconds:
     steps += 1
 wall, cpu = time.perf_counter() - start, time.process_time() - cpu
 n = steps * worlds * sim.num_agents
-print(json.dumps({"agents": sim.num_agents, "agent_steps_per_s": n / wall, "agent_steps_per_cpu_s": n / cpu}))
+print(json.dumps({"agents": sim.num_agents, "agent_steps_per_s": n / wall, "agent_steps_per_cpu_s": n / cpu,
+                  "world_steps_per_s": steps * worlds / wall}))
 """
 
 
@@ -72,27 +77,37 @@ def main() -> int:
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(base), args.base],
                        check=True, capture_output=True)
         try:
+            # Each preset as this tree defines it, and as the base commit's preset file
+            # defines it (the same level content in both trees: the code's cost alone).
+            targets = []
             for preset in args.presets.split(","):
+                targets.append((preset, preset))
+                old = base / "levels" / "presets" / f"{preset}.toml"
+                if old.exists() and old.read_bytes() != (ROOT / "levels" / "presets" / f"{preset}.toml").read_bytes():
+                    targets.append((f"{preset} (base's file)", str(old)))
+            for preset, source in targets:
                 for tree in (base, ROOT):  # compile both first, outside the timed rounds
-                    run(tree, preset, 16, 0.2)
+                    run(tree, source, 16, 0.2)
                 rows: dict[str, list[dict[str, float]]] = {"base": [], "new": []}
                 for _ in range(args.rounds):
-                    rows["base"].append(run(base, preset, args.worlds, args.seconds))
-                    rows["new"].append(run(ROOT, preset, args.worlds, args.seconds))
+                    rows["base"].append(run(base, source, args.worlds, args.seconds))
+                    rows["new"].append(run(ROOT, source, args.worlds, args.seconds))
                 summary = {}
                 for name, measured in rows.items():
                     summary[name] = {key: statistics.median(m[key] for m in measured)
-                                     for key in ("agent_steps_per_s", "agent_steps_per_cpu_s")}
+                                     for key in ("agent_steps_per_s", "agent_steps_per_cpu_s", "world_steps_per_s")}
                     summary[name]["agents"] = measured[0]["agents"]
                 new, old = summary["new"], summary["base"]
                 summary["ratio_wall"] = new["agent_steps_per_s"] / old["agent_steps_per_s"]
                 summary["ratio_cpu"] = new["agent_steps_per_cpu_s"] / old["agent_steps_per_cpu_s"]
+                summary["ratio_world_steps"] = new["world_steps_per_s"] / old["world_steps_per_s"]
                 results[preset] = summary
-                print(f"{preset:<10} base {summary['base']['agent_steps_per_s']:>10,.0f} /s "
+                print(f"{preset:<22} base {summary['base']['agent_steps_per_s']:>10,.0f} /s "
                       f"({summary['base']['agent_steps_per_cpu_s']:,.0f} per CPU-s, {summary['base']['agents']} agents)"
                       f"   new {summary['new']['agent_steps_per_s']:>10,.0f} /s "
                       f"({summary['new']['agent_steps_per_cpu_s']:,.0f} per CPU-s, {summary['new']['agents']} agents)"
-                      f"   new/base {summary['ratio_wall']:.3f} wall, {summary['ratio_cpu']:.3f} CPU")
+                      f"   new/base {summary['ratio_wall']:.3f} wall, {summary['ratio_cpu']:.3f} CPU, "
+                      f"{summary['ratio_world_steps']:.3f} world-steps")
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)],
                            check=False, capture_output=True)

@@ -58,22 +58,22 @@ def add_parser(subparsers: Any) -> None:
         description="Play Mindcrawl: a turn-based first-person dungeon crawl. F1 in the game lists the keys.")
     source = p.add_mutually_exclusive_group()
     source.add_argument("--params", metavar="FILE", help="level parameter TOML file")
+    source.add_argument("--level", metavar="FILE.json", type=Path,
+                        help="play a level file (written by `levels generate --out`) instead of generating one")
     source.add_argument("--preset", metavar="NAME",
                         help=f"shipped level preset (default: {DEFAULT_PRESET}; presets: {', '.join(preset_names())})")
     p.add_argument("--seed", type=seed_value, default=None, help="level seed (default: random; 0 with --headless)")
-    source.add_argument("--level", metavar="FILE.json", type=Path,
-                        help="play a level file (written by `levels generate --out`) instead of generating one")
     p.add_argument("--checkpoint", metavar="FILE",
                    help="NPC policy checkpoint, or 'scripted' for the scripted NPC "
                         "(default: the shipped checkpoint)")
     p.add_argument("--spectate", action="store_true",
                    help="watch: the hero is driven by the NPC policy too; pause, speed and camera keys")
     p.add_argument("--continue", dest="load", action="store_true", help="continue the saved game")
+    p.add_argument("--turn", type=int, choices=(90, 45), default=90,
+                   help="degrees Q/E turn in first person (default: 90, grid-crawler turns)")
     p.add_argument("--data-dir", type=Path, default=None, metavar="DIR",
                    help="where saves and recordings go (default: $MINDCRAWL_HOME or ~/.mindcrawl)")
     _add_display_options(p)
-    p.add_argument("--turn", type=int, choices=(90, 45), default=90,
-                   help="degrees Q/E turn in first person (default: 90, grid-crawler turns)")
     p.set_defaults(run=cmd_play)
 
     r = subparsers.add_parser(
