@@ -35,17 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from game.batch import BatchedSim  # noqa: E402
 from game.state import ALIVE, FACTION, FLOOR, X, Y  # noqa: E402
 from npc.scripted import ScriptedPolicy  # noqa: E402
-
-
-def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """95% Wilson score interval of ``k`` successes in ``n``."""
-    if n == 0:
-        return 0.0, 1.0
-    p = k / n
-    d = 1 + z * z / n
-    c = (p + z * z / (2 * n)) / d
-    h = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
-    return float(c - h), float(c + h)
+from training.evaluate import wilson_interval  # noqa: E402
 
 
 def play(preset: str, episodes: int, seed: int, use_nav: bool, mode: int = 0,
@@ -118,12 +108,12 @@ def play(preset: str, episodes: int, seed: int, use_nav: bool, mode: int = 0,
     killed_len = length[killed_hero]
     return {"preset": preset, "variant": ("nav" if mode == 0 else "nav_shortest") if use_nav else "patch",
             "episodes": episodes, "draws": draws, "draw_rate": draws / episodes,
-            "draw_ci": wilson(draws, episodes),
+            "draw_ci": wilson_interval(draws, episodes),
             "wins": {str(f): int((winner == f).sum()) for f in (0, 1)},
-            "hero_killed": int(killed_hero.sum()), "hero_killed_ci": wilson(int(killed_hero.sum()), episodes),
+            "hero_killed": int(killed_hero.sum()), "hero_killed_ci": wilson_interval(int(killed_hero.sum()), episodes),
             "hero_killed_median_turn": float(np.median(killed_len)) if len(killed_len) else None,
             "hero_killed_by_100": int((killed_hero & (length <= 100)).sum()),
-            "hero_killed_by_100_ci": wilson(int((killed_hero & (length <= 100)).sum()), episodes),
+            "hero_killed_by_100_ci": wilson_interval(int((killed_hero & (length <= 100)).sum()), episodes),
             "pacing": {str(f): (undo[f] / moving[f] if moving[f] else 0.0) for f in (0, 1)},
             "moving_turns": {str(f): int(moving[f]) for f in (0, 1)},
             "first_contact_median": float(np.median(contact_turns)),

@@ -18,6 +18,7 @@ import pygame
 
 from game.ui.controls import Command
 from game.ui.render.layout import layout_for
+from game.ui.render.notebox import wrap
 from levels.params import LevelParams
 from training.live.client import LearnerClient
 from training.live.controller import LiveController, factions_for
@@ -301,16 +302,16 @@ class LivePanel:
         y += line + 4
         for row in self.lines():
             colour = (255, 120, 120) if row.startswith("Learner error") or "crashed" in row else (230, 230, 230)
-            for part in _wrap(row, font, width - left - 24):
+            for part in wrap(font, row, width - left - 24):
                 surface.blit(font.render(part, True, colour), (left + 12, y))
                 y += line
         curve_box = pygame.Rect(left + 40, y + 6, width - left - 52, height // 4)  # room for the y labels
         self._draw_curve(surface, curve_box)
         self._draw_axes(surface, font, curve_box)
         legend = "win rate vs hero (green), return / 10 (blue); faint: raw, bold: smoothed"
-        for k, part in enumerate(_wrap(legend, font, width - left - 24)):
+        for k, part in enumerate(wrap(font, legend, width - left - 24)):
             surface.blit(font.render(part, True, (170, 190, 220)), (left + 12, curve_box.bottom + line + 2 + k * line))
-        y = curve_box.bottom + line * (2 + len(_wrap(legend, font, width - left - 24))) + 8
+        y = curve_box.bottom + line * (2 + len(wrap(font, legend, width - left - 24))) + 8
         surface.blit(font.render("Snapshots (K takes, R reverts, C saves as checkpoint):", True, (255, 230, 150)),
                      (left + 12, y))
         y += line
@@ -353,16 +354,3 @@ class LivePanel:
                     xy.append((x, y))
                 if len(xy) >= 2:
                     pygame.draw.lines(surface, tint, False, xy, width)
-
-
-def _wrap(text: str, font: pygame.font.Font, width: int) -> list[str]:
-    """``text`` split into lines at most ``width`` pixels wide."""
-    out, current = [], ""
-    for word in text.split():
-        candidate = f"{current} {word}".strip()
-        if current and font.size(candidate)[0] > width:
-            out.append(current)
-            current = word
-        else:
-            current = candidate
-    return out + ([current] if current else [])

@@ -16,6 +16,8 @@ from typing import TypeVar
 
 import pygame
 
+from game.ui.render.notebox import wrap
+
 T = TypeVar("T")
 FRAME_SECONDS = 0.1
 BACKGROUND = (12, 12, 18)
@@ -41,21 +43,9 @@ def draw_loading(screen: pygame.Surface, font: pygame.font.Font, done: list[str]
     y += 2 * line
     note = ("The first start compiles the simulation (about a minute); later starts load it from the cache. "
             "`make play` does this during set-up.")
-    for part in _wrap(font, note, width * 3 // 5):
+    for part in wrap(font, note, width * 3 // 5):
         screen.blit(font.render(part, True, MUTED), (width // 5, y))
         y += line
-
-
-def _wrap(font: pygame.font.Font, text: str, width: int) -> list[str]:
-    lines, current = [], ""
-    for word in text.split():
-        candidate = f"{current} {word}".strip()
-        if current and font.size(candidate)[0] > width:
-            lines.append(current)
-            current = word
-        else:
-            current = candidate
-    return lines + ([current] if current else [])
 
 
 class Loading:

@@ -26,6 +26,7 @@ from typing import Any
 import pygame
 
 from game.ui.controls import Command
+from game.ui.render.notebox import wrap
 from levels import schema
 from levels.errors import ParamError, UserError
 from levels.generate import generate
@@ -508,14 +509,12 @@ class Panel:
                                      (200, 200, 200)), (left, y))
             y += line
         y += line // 2
-        for text, colour in ((spec.name, (255, 230, 150)), *_wrap(spec.doc, font, box[0], (210, 210, 210))):
-            surface.blit(font.render(text, True, colour), (left, y))
-            y += line
+        rows = [(spec.name, (255, 230, 150))]
+        rows += [(part, (210, 210, 210)) for part in wrap(font, spec.doc, box[0])]
         if self.error is not None:
-            for text, colour in _wrap(f"Error: {self.error}", font, box[0], (255, 120, 120)):
-                surface.blit(font.render(text, True, colour), (left, y))
-                y += line
-        for text, colour in _wrap(self.status, font, box[0], (150, 220, 150)):
+            rows += [(part, (255, 120, 120)) for part in wrap(font, f"Error: {self.error}", box[0])]
+        rows += [(part, (150, 220, 150)) for part in wrap(font, self.status, box[0])]
+        for text, colour in rows:
             surface.blit(font.render(text, True, colour), (left, y))
             y += line
 
@@ -541,20 +540,3 @@ def fit(font: pygame.font.Font, text: str, width: int) -> str:
     while text and font.size(text + "...")[0] > width:
         text = text[:-1]
     return text + "..."
-
-
-def _wrap(text: str, font: pygame.font.Font, width: int, colour: tuple[int, int, int]
-          ) -> list[tuple[str, tuple[int, int, int]]]:
-    """``text`` split into lines that fit ``width`` pixels, each with ``colour``."""
-    lines: list[str] = []
-    current = ""
-    for word in text.split():
-        candidate = f"{current} {word}".strip()
-        if current and font.size(candidate)[0] > width:
-            lines.append(current)
-            current = word
-        else:
-            current = candidate
-    if current:
-        lines.append(current)
-    return [(line, colour) for line in lines]
