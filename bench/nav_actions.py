@@ -75,9 +75,8 @@ def train(variant: str, cfg: TrainConfig, max_turns: int, pool_size: int) -> tup
     if variant == "navigator":
         with torch.random.fork_rng():
             torch.manual_seed(cfg.seed)
-            trainer.net = NavTransformer(NAV_ACTIONS, **cfg.policy.options)
-        trainer.net.eval()
-        trainer.optimizer = torch.optim.Adam(trainer.net.parameters(), lr=cfg.ppo.learning_rate, eps=1e-5)
+            net = NavTransformer(NAV_ACTIONS, **cfg.policy.options)
+        trainer.loop.attach(net)
     started = time.perf_counter()
     wins = episodes = 0
     while trainer.steps < cfg.total_steps:
@@ -88,7 +87,7 @@ def train(variant: str, cfg: TrainConfig, max_turns: int, pool_size: int) -> tup
             print(f"  {variant}: {trainer.steps:,} steps, {episodes} episodes, "
                   f"win rate so far {wins / max(episodes, 1):.2f}, {time.perf_counter() - started:.0f} s", flush=True)
     seconds = time.perf_counter() - started
-    return trainer.net, {"steps": trainer.steps, "iterations": trainer.iteration, "seconds": round(seconds, 1),
+    return trainer.loop.net, {"steps": trainer.steps, "iterations": trainer.iteration, "seconds": round(seconds, 1),
                          "train_episodes": episodes, "train_wins": wins}
 
 

@@ -20,6 +20,7 @@ from training import cli
 from training.live.controller import LiveController
 from training.live.weights import SharedWeights, flatten
 from training.ppo import TrainingDivergedError, check_finite_update
+from training.run import TrainRun
 
 POISON = {"nan": float("nan"), "inf": float("inf"), "minus_inf": float("-inf")}
 
@@ -69,9 +70,9 @@ def test_a_diverged_run_stops_and_keeps_the_last_good_checkpoint(tmp_path) -> No
     cfg, run_dir, _ = cli._resolve_config(resume)
     from rich.console import Console
 
-    run = cli.TrainRun(cfg, run_dir, True, _factory, "toy", False, Console(), "train")
+    run = TrainRun(cfg, run_dir, True, _factory, "toy", False, Console(), "train")
     with torch.no_grad():  # what a learning rate of 1e30 does to the weights
-        next(iter(run.trainer.net.parameters())).fill_(float("nan"))
+        next(iter(run.trainer.loop.net.parameters())).fill_(float("nan"))
     with pytest.raises(TrainingDivergedError, match="nothing was saved") as info:
         run.loop()
     assert "\n" not in str(info.value) and str(out) in str(info.value)

@@ -32,6 +32,6 @@ def test_evaluation_plays_exactly_the_requested_episodes() -> None:
     torch.set_num_threads(1)
     trainer = Trainer(config_from_dict(SMALL))
     trainer.iterate()
-    result = evaluate(trainer.net, ScriptedNPC(), "arena", episodes=10, seed=3, num_worlds=4, pool_size=8)
+    result = evaluate(trainer.loop.net, ScriptedNPC(), "arena", episodes=10, seed=3, num_worlds=4, pool_size=8)
     assert result.episodes == 10 == result.wins + result.losses + result.draws
     assert result.sim_seed >> 61 == 1

@@ -11,7 +11,7 @@ import pytest
 
 from levels.errors import UserError
 from npc.checkpoint import load_checkpoint, read_metadata
-from training import cli
+from training import cli, run
 from training.evaluate import wilson_interval
 from training.toy import FetchTask
 
@@ -79,7 +79,7 @@ def test_ctrl_c_saves_and_exits_cleanly(tmp_path: Path, monkeypatch: pytest.Monk
     out = tmp_path / "run"
     args = _parse(["train", "--config", str(_toy_config(tmp_path, 10**6)), "--out", str(out), "--no-progress"])
     calls = {"n": 0}
-    original = cli.TrainRun.step
+    original = run.TrainRun.step
 
     def interrupted(self):
         calls["n"] += 1
@@ -87,8 +87,8 @@ def test_ctrl_c_saves_and_exits_cleanly(tmp_path: Path, monkeypatch: pytest.Monk
             raise KeyboardInterrupt
         return original(self)
 
-    monkeypatch.setattr(cli.TrainRun, "step", interrupted)
-    assert cli.run_train(args, sim_factory=_factory, base="toy") == cli.EXIT_INTERRUPTED
+    monkeypatch.setattr(run.TrainRun, "step", interrupted)
+    assert cli.run_train(args, sim_factory=_factory, base="toy") == run.EXIT_INTERRUPTED
     net, meta = load_checkpoint(out / "policy.safetensors")
     assert meta["training"]["stats"]["iterations"] == 2
     assert (out / "state.safetensors").exists()

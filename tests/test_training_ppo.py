@@ -94,11 +94,11 @@ def test_state_round_trip_restores_optimizer_and_generators() -> None:
     trainer.iterate()
     tensors, scalars = trainer.state_tensors()
     clone = toy_trainer(seed=99)
-    clone.load_state(trainer.net, tensors, scalars)
+    clone.load_state(trainer.loop.net, tensors, scalars)
     assert clone.steps == trainer.steps and clone.iteration == trainer.iteration
     assert len(clone.snapshots) == len(trainer.snapshots) == 1
-    assert torch.equal(clone.generator.get_state(), trainer.generator.get_state())
-    assert clone.rng.bit_generator.state == trainer.rng.bit_generator.state
+    assert torch.equal(clone.loop.generator.get_state(), trainer.loop.generator.get_state())
+    assert clone.loop.rng.bit_generator.state == trainer.loop.rng.bit_generator.state
 
 
 def test_training_and_evaluation_seeds_are_disjoint() -> None:

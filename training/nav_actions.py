@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from game.actions import CORE_ACTIONS, INTERACT, MOVE_FIRST, WAIT
+from game.actions import INTERACT, MOVE_FIRST, WAIT
 from game.batch import BatchedSim, StepResult
 from game.spec import ENTITY_COLUMN, OFF_MAP, PATCH_RADIUS, POS_SCALE
 from game.state import FLOOR, X, Y
@@ -48,17 +48,6 @@ from search.moves import WAIT as NAV_WAIT
 _ENEMY, _DY, _DX = ENTITY_COLUMN["enemy"], ENTITY_COLUMN["dy"], ENTITY_COLUMN["dx"]
 _ORTHOGONAL = (0, 2, 4, 6)  # N, E, S, W: the order in which interact picks a door
 _CODES = PatchCodes(radius=PATCH_RADIUS, off_map=OFF_MAP)
-
-
-def action_label(index: int) -> str:
-    """Name of an index of the extended action space."""
-    if index < CORE_ACTIONS:
-        from game.actions import action_name
-
-        return action_name(index)
-    if index < EXPLORE:
-        return f"goto_{index - GOTO_FIRST}"
-    return {EXPLORE: "explore", FLEE: "flee"}.get(index, f"reserved_{index}")
 
 
 class NavActionSim:

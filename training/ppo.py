@@ -1,8 +1,12 @@
 """PPO for Mindcrawl's factions, readable top to bottom (after CleanRL's ppo.py).
 
-One :class:`Trainer` owns the learner network, its optimiser, the simulator of the
-current curriculum phase, the opponents (the scripted NPC and frozen snapshots of the
-learner) and every random generator. :meth:`Trainer.iterate` is one PPO iteration:
+A :class:`PPOLoop` is one policy being trained: the network, its optimiser and the
+random generators of its rollouts and updates. Its :meth:`PPOLoop.step` is one PPO
+iteration, and every trainer drives it: the offline :class:`Trainer` here, the live
+learner (:mod:`training.live.learner`) and the study's retraining
+(:mod:`training.study.recovery`). One :class:`Trainer` adds the simulator of the
+current curriculum phase and the opponents (the scripted NPC and frozen snapshots of
+the learner). One iteration:
 
 1. collect ``rollout_steps`` steps in every world (:mod:`training.rollout`);
 2. compute advantages with GAE, cutting trajectories at episode ends and skipping
@@ -19,7 +23,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +33,7 @@ import torch
 from levels.errors import UserError
 from levels.params import LevelParams
 from npc.checkpoint import build_policy
-from npc.policy import Policy, PolicyNet, RandomPolicy, ScriptedNPC
+from npc.policy import Policy, PolicyNet, ScriptedNPC
 from training.config import TrainConfig
 from training.curriculum import base_params, phase_index, phase_params
 from training.rollout import Batch, Collector, EpisodeStats, VecSim
@@ -154,12 +158,58 @@ def default_sim_factory(params: Any, num_worlds: int, seed: int, pool_size: int 
     return BatchedSim(params, num_worlds=num_worlds, seed=seed, pool_size=pool_size)
 
 
-def scripted_opponent() -> Policy:
-    """The simulation's scripted NPC behind the policy interface (random if it is missing)."""
-    try:
-        return ScriptedNPC()
-    except ImportError:
-        return RandomPolicy()
+class PPOLoop:
+    """One policy being trained: collect a rollout with a :class:`Collector`, then :func:`ppo_update`.
+
+    Holds what an iteration draws on: the network (set later by :meth:`attach` when it is
+    built lazily), its Adam optimiser, the torch generator seeded by ``cfg.seed`` that
+    sampling actions and shuffling minibatches share, and the numpy generator of the
+    collectors' opponent draws, seeded by ``(cfg.seed, stream)``.
+    """
+
+    def __init__(self, cfg: TrainConfig, stream: int, net: PolicyNet | None = None) -> None:
+        self.cfg = cfg
+        self.generator = torch.Generator().manual_seed(cfg.seed)
+        self.rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, stream]))
+        self.net: PolicyNet | None = None
+        self.optimizer: torch.optim.Optimizer | None = None
+        if net is not None:
+            self.attach(net)
+
+    def attach(self, net: PolicyNet) -> None:
+        """Train ``net`` from now on (in eval mode between updates), with a fresh optimiser."""
+        self.net = net
+        self.net.eval()
+        self.reset_optimizer()
+
+    def reset_optimizer(self) -> None:
+        """A fresh Adam at the config's learning rate (its moments start from zero)."""
+        self.optimizer = torch.optim.Adam(self.net.parameters(), lr=self.cfg.ppo.learning_rate, eps=1e-5)
+
+    def collector(self, sim: VecSim, faction: str) -> Collector:
+        """A collector of ``faction``'s rollouts on ``sim`` that draws from this loop's generators."""
+        return Collector(sim, faction, self.rng, self.generator)
+
+    def collect(self, collector: Collector, opponents: Sequence[Policy], weights: Sequence[float]) -> Batch:
+        """One rollout of ``cfg.ppo.rollout_steps`` steps with the current network."""
+        return collector.collect(self.net, opponents, weights, self.cfg.ppo.rollout_steps)
+
+    def update(self, batch: Batch, stop_on_non_finite: bool = True) -> UpdateStats:
+        """:func:`ppo_update` of the network on ``batch``."""
+        return ppo_update(self.net, self.optimizer, batch, self.cfg, self.generator, stop_on_non_finite)
+
+    def step(self, collector: Collector, opponents: Sequence[Policy], weights: Sequence[float]) -> UpdateStats:
+        """One iteration, :meth:`collect` then :meth:`update`, with the seconds each took."""
+        clock = time.perf_counter()
+        batch = self.collect(collector, opponents, weights)
+        rollout_s = time.perf_counter() - clock
+        stats = self.update(batch)
+        stats.rollout_s, stats.update_s = rollout_s, time.perf_counter() - clock - rollout_s
+        return stats
+
+
+#: The :class:`PPOLoop` stream of offline training runs' opponent draws.
+TRAINER_STREAM = 7
 
 
 class Trainer:
@@ -168,13 +218,10 @@ class Trainer:
     def __init__(self, cfg: TrainConfig, sim_factory: SimFactory | None = None,
                  scripted: Policy | None = None, base: Any = None) -> None:
         self.cfg = cfg
-        self.generator = torch.Generator().manual_seed(cfg.seed)
-        self.rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, 7]))
+        self.loop = PPOLoop(cfg, TRAINER_STREAM)
         self.sim_factory = sim_factory or (lambda params, b, s: default_sim_factory(params, b, s, cfg.pool_size))
         self.base = base if base is not None else base_params(cfg.params)
-        self.scripted = scripted if scripted is not None else scripted_opponent()
-        self.net: PolicyNet | None = None
-        self.optimizer: torch.optim.Optimizer | None = None
+        self.scripted = scripted if scripted is not None else ScriptedNPC()
         self.snapshots: list[PolicyNet] = []
         self.collector: Collector | None = None
         self.phase = -1
@@ -195,19 +242,18 @@ class Trainer:
         """Build the simulator and collector for a new phase (a backend may override this)."""
         sim = self.sim_factory(params, self.cfg.ppo.num_worlds,
                                derived_seed(TRAIN_SEED_TAG, self.cfg.seed, phase, self.iteration))
-        self.collector = Collector(sim, self.cfg.learner_faction, self.rng, self.generator)
+        self.collector = self.loop.collector(sim, self.cfg.learner_faction)
         self._ensure_net(sim.num_actions)
         self.collector.assign(self.opponent_weights())
 
     def _ensure_net(self, num_actions: int) -> None:
         """Build the policy and its optimiser on first use (seeded; every backend shares this)."""
-        if self.net is not None:
+        if self.loop.net is not None:
             return
         with torch.random.fork_rng():  # seeded initial weights without touching the caller's RNG
             torch.manual_seed(self.cfg.seed)
-            self.net = build_policy(self.cfg.policy.arch, num_actions, self.cfg.policy.options)
-        self.net.eval()
-        self.optimizer = torch.optim.Adam(self.net.parameters(), lr=self.cfg.ppo.learning_rate, eps=1e-5)
+            net = build_policy(self.cfg.policy.arch, num_actions, self.cfg.policy.options)
+        self.loop.attach(net)
 
     def opponents(self) -> list[Policy]:
         """Opponent policies by index: the scripted NPC, then the snapshots."""
@@ -225,7 +271,7 @@ class Trainer:
         o = self.cfg.opponents
         if o.scripted_fraction >= 1.0 or o.snapshot_every <= 0 or self.iteration % o.snapshot_every:
             return
-        frozen = copy.deepcopy(self.net)
+        frozen = copy.deepcopy(self.loop.net)
         frozen.eval()
         self.snapshots = (self.snapshots + [frozen])[-o.snapshot_pool:]
 
@@ -235,13 +281,9 @@ class Trainer:
         p = self.cfg.ppo
         if p.anneal_lr:
             frac = max(0.0, 1.0 - self.steps / self.cfg.total_steps)
-            for group in self.optimizer.param_groups:
+            for group in self.loop.optimizer.param_groups:
                 group["lr"] = frac * p.learning_rate
-        clock = time.perf_counter()
-        batch = self.collector.collect(self.net, self.opponents(), self.opponent_weights(), p.rollout_steps)
-        rollout_s = time.perf_counter() - clock
-        stats = ppo_update(self.net, self.optimizer, batch, self.cfg, self.generator)
-        stats.rollout_s, stats.update_s = rollout_s, time.perf_counter() - clock - rollout_s
+        stats = self.loop.step(self.collector, self.opponents(), self.opponent_weights())
         self.steps += stats.samples
         self.iteration += 1
         self._snapshot()
@@ -253,11 +295,12 @@ class Trainer:
 
     def state_tensors(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
         """Optimiser, snapshots and generator state as tensors plus JSON-ready scalars."""
+        loop = self.loop
         tensors: dict[str, torch.Tensor] = {}
-        names = {id(p): n for n, p in self.net.named_parameters()}
-        opt_state = self.optimizer.state_dict()
+        names = {id(p): n for n, p in loop.net.named_parameters()}
+        opt_state = loop.optimizer.state_dict()
         param_ids = opt_state["param_groups"][0]["params"]
-        params = list(self.net.parameters())
+        params = list(loop.net.parameters())
         adam_steps = {}
         for pid, param in zip(param_ids, params, strict=True):
             state = opt_state["state"].get(pid)
@@ -270,20 +313,19 @@ class Trainer:
         for i, snap in enumerate(self.snapshots):
             for k, v in snap.state_dict().items():
                 tensors[f"snapshot{i}.{k}"] = v
-        tensors["rng.torch"] = self.generator.get_state()
+        tensors["rng.torch"] = loop.generator.get_state()
         scalars = {"steps": self.steps, "iteration": self.iteration, "episodes": self.episodes,
                    "phase": self.phase, "snapshots": len(self.snapshots), "adam_steps": adam_steps,
-                   "numpy_rng": _jsonable(self.rng.bit_generator.state)}
+                   "numpy_rng": _jsonable(loop.rng.bit_generator.state)}
         return tensors, scalars
 
     def load_state(self, net: PolicyNet, tensors: dict[str, torch.Tensor], scalars: dict[str, Any]) -> None:
         """Restore what :meth:`state_tensors` saved (the simulator is re-seeded, not restored)."""
-        self.net = net
-        self.net.eval()
-        self.optimizer = torch.optim.Adam(self.net.parameters(), lr=self.cfg.ppo.learning_rate, eps=1e-5)
-        for name, param in self.net.named_parameters():
+        loop = self.loop
+        loop.attach(net)
+        for name, param in net.named_parameters():
             if f"adam.exp_avg.{name}" in tensors:
-                self.optimizer.state[param] = {
+                loop.optimizer.state[param] = {
                     "step": torch.tensor(scalars["adam_steps"][name]),
                     "exp_avg": tensors[f"adam.exp_avg.{name}"].clone(),
                     "exp_avg_sq": tensors[f"adam.exp_avg_sq.{name}"].clone(),
@@ -295,8 +337,8 @@ class Trainer:
             snap.load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)})
             snap.eval()
             self.snapshots.append(snap)
-        self.generator.set_state(tensors["rng.torch"].clone())
-        self.rng.bit_generator.state = scalars["numpy_rng"]
+        loop.generator.set_state(tensors["rng.torch"].clone())
+        loop.rng.bit_generator.state = scalars["numpy_rng"]
         self.steps = int(scalars["steps"])
         self.iteration = int(scalars["iteration"])
         self.episodes = int(scalars["episodes"])

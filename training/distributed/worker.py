@@ -21,10 +21,10 @@ import numpy as np
 import torch
 
 from npc.checkpoint import build_policy
-from npc.policy import Policy, PolicyNet
+from npc.policy import Policy, PolicyNet, ScriptedNPC
 from training.config import TrainConfig
 from training.distributed.wire import Arrays, batch_to_arrays, load_arrays, stats_to_tuple
-from training.ppo import TRAIN_SEED_TAG, SimFactory, default_sim_factory, derived_seed, scripted_opponent
+from training.ppo import TRAIN_SEED_TAG, SimFactory, default_sim_factory, derived_seed
 from training.rollout import Collector
 
 #: Extra seed part that keeps worker seeds apart from the local trainer's (slot numbers start at 0).
@@ -53,7 +53,7 @@ class RolloutWorker:
         self.num_worlds = num_worlds
         self.pool_size = pool_size
         self.sim_factory = sim_factory
-        self.scripted = scripted_opponent()
+        self.scripted = ScriptedNPC()
         self.collector: Collector | None = None
         self.net: PolicyNet | None = None
         self.net_spec: tuple[str, dict[str, Any]] | None = None

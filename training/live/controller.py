@@ -21,7 +21,7 @@ import numpy as np
 from npc.policy import OBS_KEYS, PolicyNet, SeededSampler
 from training.live import protocol as P
 from training.live.client import LearnerClient
-from training.live.weights import Loader, all_finite
+from training.live.weights import Loader
 
 
 class LiveController:
@@ -70,7 +70,7 @@ class LiveController:
         published = self.client.read_weights(self.version)
         if published is None:
             return None
-        if published.weights.size != self._loader.numel or not all_finite(published.weights):
+        if published.weights.size != self._loader.numel or not np.isfinite(published.weights).all():
             # A damaged or diverged publication: keep the last good weights, skip this version.
             self.rejected_versions.append(published.version)
             self.version = published.version

@@ -12,7 +12,7 @@
 4. add trajectories streamed from the live game, when they were collected under the
    same parameters and recent weights (PPO's probability ratio against the acting
    policy's log-probabilities corrects for the small lag);
-5. :func:`training.ppo.ppo_update`; an update whose loss or weights are not finite, whose
+5. the PPO update of its :class:`training.ppo.PPOLoop`; an update whose loss or weights are not finite, whose
    approximate KL or relative weight step exceeds the guards, is undone (weights and
    optimiser restored) and reported, not published;
 6. publish the weights with the next version number and report a curve point.
@@ -36,15 +36,16 @@ import numpy as np
 import torch
 
 from game.actions import USE_POTION
+from game.layout import AgentLayout
 from game.spec import SELF_COLUMN
 from levels.errors import UserError
-from levels.params import params_from_dict
+from levels.params import LevelParams, params_from_dict
 from npc.checkpoint import build_policy, save_checkpoint
 from npc.policy import OBS_KEYS, ScriptedNPC
 from training.config import TrainConfig, config_from_dict
 from training.live import protocol as P
 from training.live.weights import SharedWeights, flatten, unflatten_into
-from training.ppo import ppo_update
+from training.ppo import PPOLoop
 from training.rollout import Batch, Collector, EpisodeStats
 
 _HAS_POTION = SELF_COLUMN["has_potion"]
@@ -118,12 +119,31 @@ LIVE_PPO = {"gamma": 0.97, "gae_lambda": 0.9, "update_epochs": 3, "minibatch_siz
             "ent_coef": 0.01, "vf_coef": 0.5, "max_grad_norm": 0.5, "norm_adv": True}
 
 
-def live_config(init: P.LearnerInit) -> TrainConfig:
-    """The live learner's training config: :data:`LIVE_PPO` with the init's sizes and rate."""
-    samples = init.num_worlds * init.rollout_steps
-    ppo = {**LIVE_PPO, "num_worlds": init.num_worlds, "rollout_steps": init.rollout_steps,
-           "learning_rate": init.learning_rate, "minibatch_size": min(1024, max(64, samples // 2))}
-    return config_from_dict({"ppo": ppo, "seed": init.seed, "threads": 1}, "live learner")
+#: The :class:`training.ppo.PPOLoop` stream of the live learner's opponent draws.
+LIVE_STREAM = 11
+
+
+def live_config(seed: int, num_worlds: int = P.LearnerInit.num_worlds,
+                rollout_steps: int = P.LearnerInit.rollout_steps,
+                learning_rate: float = P.LearnerInit.learning_rate) -> TrainConfig:
+    """The live learner's training config: :data:`LIVE_PPO` with these sizes, rate and seed.
+
+    The defaults are a :class:`~training.live.protocol.LearnerInit`'s.
+    """
+    samples = num_worlds * rollout_steps
+    ppo = {**LIVE_PPO, "num_worlds": num_worlds, "rollout_steps": rollout_steps,
+           "learning_rate": learning_rate, "minibatch_size": min(1024, max(64, samples // 2))}
+    return config_from_dict({"ppo": ppo, "seed": seed, "threads": 1}, "live learner")
+
+
+def live_worlds(cfg: TrainConfig, params: LevelParams, faction: str) -> int:
+    """The worlds of a live learner's simulator for ``faction`` on ``params``.
+
+    About ``num_worlds * rollout_steps`` samples per update, however many NPCs a level has.
+    """
+    layout = AgentLayout.from_params(params)
+    slots = layout.slots[layout.factions.index(faction)] if faction in layout.factions else 1
+    return max(2, cfg.ppo.num_worlds // max(1, slots))
 
 
 @dataclass
@@ -217,19 +237,16 @@ class Learner:
         self.init = init
         self.commands = commands
         self.events = events
-        self.cfg = live_config(init)
+        self.cfg = live_config(init.seed, init.num_worlds, init.rollout_steps, init.learning_rate)
         self.started = time.monotonic()
         self.shared = SharedWeights.attach(init.shm_name)
         current = self.shared.read()
         while current is None:  # only a concurrent publish can tear it, and nobody else writes
             current = self.shared.read()
-        self.net = build_policy(init.arch, init.num_actions, init.net_config)
-        unflatten_into(self.net, current.weights)
-        self.net.eval()
+        net = build_policy(init.arch, init.num_actions, init.net_config)
+        unflatten_into(net, current.weights)
+        self.loop = PPOLoop(self.cfg, LIVE_STREAM, net)
         self.version = current.version
-        self.optimizer = self._new_optimizer()
-        self.generator = torch.Generator().manual_seed(init.seed)
-        self.rng = np.random.default_rng(np.random.SeedSequence([init.seed, 11]))
         self.scripted = ScriptedNPC()
         self.params = params_from_dict(copy.deepcopy(init.params))
         self.generation = init.generation
@@ -244,9 +261,6 @@ class Learner:
         self.live = LiveBuffer(init.rollout_steps)
         self._take_snapshot("start")
         self._status("learner started")
-
-    def _new_optimizer(self) -> torch.optim.Optimizer:
-        return torch.optim.Adam(self.net.parameters(), lr=self.cfg.ppo.learning_rate, eps=1e-5)
 
     def close(self) -> None:
         """Release the shared block (the game owns and removes it)."""
@@ -333,18 +347,14 @@ class Learner:
     def _collector(self, faction: str) -> Collector:
         if faction not in self.collectors:
             from game.batch import BatchedSim
-            from game.layout import AgentLayout
 
             seed = int(np.random.SeedSequence([self.init.seed, self.generation, len(self.collectors),
                                                self.iteration]).generate_state(1)[0])
-            layout = AgentLayout.from_params(self.params)
-            slots = layout.slots[layout.factions.index(faction)] if faction in layout.factions else 1
-            # About num_worlds * rollout_steps samples per update, however many NPCs a level has.
-            worlds = max(2, self.cfg.ppo.num_worlds // max(1, slots))
+            worlds = live_worlds(self.cfg, self.params, faction)
             sim = BatchedSim(self.params, num_worlds=worlds, seed=seed,
                              pool_size=max(8, min(self.cfg.pool_size // 4, 4 * worlds)),
-                             num_actions=self.net.num_actions, threads=1)
-            self.collectors[faction] = Collector(sim, faction, self.rng, self.generator)
+                             num_actions=self.loop.net.num_actions, threads=1)
+            self.collectors[faction] = self.loop.collector(sim, faction)
         return self.collectors[faction]
 
     def _iterate(self) -> None:
@@ -357,7 +367,7 @@ class Learner:
             self.learners = tuple(f for f in self.learners if f != faction)
             _put(self.events, P.Error(f"{faction} cannot learn on this level: {exc}", fatal=False))
             return
-        batch = collector.collect(self.net, [self.scripted], [1.0], self.cfg.ppo.rollout_steps)
+        batch = self.loop.collect(collector, [self.scripted], [1.0])
         episodes = collector.stats.take()
         self._drain(block=False)
         if self.generation != generation:
@@ -387,20 +397,21 @@ class Learner:
         if "blowup" in self.faults:
             self.faults.remove("blowup")
             lr = 50.0
-        for group in self.optimizer.param_groups:
+        optimizer = self.loop.optimizer
+        for group in optimizer.param_groups:
             group["lr"] = lr
-        before = flatten(self.net)
-        opt_state = copy.deepcopy(self.optimizer.state_dict())
+        before = flatten(self.loop.net)
+        opt_state = copy.deepcopy(optimizer.state_dict())
         # This learner rolls back and reports a non-finite update itself (_reject_reason).
-        stats = ppo_update(self.net, self.optimizer, batch, self.cfg, self.generator, stop_on_non_finite=False)
-        for group in self.optimizer.param_groups:
+        stats = self.loop.update(batch, stop_on_non_finite=False)
+        for group in optimizer.param_groups:
             group["lr"] = self.cfg.ppo.learning_rate
-        after = flatten(self.net)
+        after = flatten(self.loop.net)
         reason = self._reject_reason(stats, before, after)
         self.iteration += 1
         if reason:
-            unflatten_into(self.net, before)
-            self.optimizer.load_state_dict(opt_state)
+            unflatten_into(self.loop.net, before)
+            optimizer.load_state_dict(opt_state)
             _put(self.events, P.Rejected(self.iteration, reason))
             self._status(f"update {self.iteration} rejected: {reason}")
             return
@@ -437,7 +448,7 @@ class Learner:
     def _take_snapshot(self, label: str) -> P.SnapshotInfo:
         info = P.SnapshotInfo(self.next_snapshot, self.version, self.steps, label or f"version {self.version}")
         self.next_snapshot += 1
-        self.snapshots = (self.snapshots + [_Snapshot(info, flatten(self.net))])[-MAX_SNAPSHOTS:]
+        self.snapshots = (self.snapshots + [_Snapshot(info, flatten(self.loop.net))])[-MAX_SNAPSHOTS:]
         return info
 
     def _find(self, snapshot_id: int) -> _Snapshot | None:
@@ -452,10 +463,10 @@ class Learner:
         snap = self._find(snapshot_id)
         if snap is None:
             return
-        unflatten_into(self.net, snap.weights)
-        self.optimizer = self._new_optimizer()  # Adam's moments belong to the abandoned path
+        unflatten_into(self.loop.net, snap.weights)
+        self.loop.reset_optimizer()  # Adam's moments belong to the abandoned path
         self.version += 1
-        self.shared.publish(flatten(self.net), self.version)
+        self.shared.publish(flatten(self.loop.net), self.version)
         self._status(f"reverted to snapshot {snapshot_id} (was version {snap.info.version}), "
                      f"published as version {self.version}")
 
@@ -466,7 +477,7 @@ class Learner:
                 return
             weights, info = snap.weights, snap.info
         else:
-            weights, info = flatten(self.net), P.SnapshotInfo(-1, self.version, self.steps, "current")
+            weights, info = flatten(self.loop.net), P.SnapshotInfo(-1, self.version, self.steps, "current")
         net = build_policy(self.init.arch, self.init.num_actions, self.init.net_config)
         unflatten_into(net, weights)
         training = {"command": "live retraining (game F5 panel)", "live_version": info.version,

@@ -14,8 +14,9 @@ most one publish completed meanwhile (``seq`` moved by at most 2 from an even st
 at most 1 from an odd start). A torn copy is simply dropped: the reader keeps what it
 has and tries again next turn, so neither side ever waits for the other.
 
-The layout of the flat vector is the network's ``state_dict`` order (every entry,
-buffers included), so both sides build the same architecture and agree on it.
+The flat vector is :func:`torch.nn.utils.parameters_to_vector` of the network: its
+parameters in order, float32. The policy networks hold no buffers, so that is their
+whole ``state_dict``; both sides build the same architecture and agree on the layout.
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-from collections.abc import Iterable
 from dataclasses import dataclass
 from multiprocessing import shared_memory
 
 import numpy as np
 import torch
+from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
 MAGIC = 0x4D43_4C49_5645_0001  # "MCLIVE" + format 1
 _MAGIC, _SEQ, _ACTIVE, _VERSION0, _VERSION1, _NUMEL = range(6)
@@ -36,59 +37,32 @@ HEADER_WORDS = 8  # room for two more fields; keeps the buffers 64-byte aligned
 
 
 def state_numel(net: torch.nn.Module) -> int:
-    """Number of float values in ``net``'s state dict (what one buffer holds)."""
-    return sum(t.numel() for t in net.state_dict().values())
+    """Number of float values in ``net``'s parameters (what one buffer holds)."""
+    return sum(p.numel() for p in net.parameters())
 
 
-def flatten(net: torch.nn.Module, out: np.ndarray | None = None) -> np.ndarray:
-    """``net``'s state dict as one float32 vector (in state-dict order)."""
-    tensors = [t.detach().reshape(-1).float() for t in net.state_dict().values()]
-    flat = torch.cat(tensors).numpy() if tensors else np.zeros(0, np.float32)
-    if out is None:
-        return flat.copy()
-    out[:] = flat
-    return out
+def flatten(net: torch.nn.Module) -> np.ndarray:
+    """``net``'s parameters as one new float32 vector (in parameter order)."""
+    return parameters_to_vector(net.parameters()).detach().numpy()
 
 
 def unflatten_into(net: torch.nn.Module, flat: np.ndarray) -> None:
-    """Copy a vector made by :func:`flatten` into ``net`` (same architecture) in place."""
-    tensors = list(net.state_dict().values())
-    total = sum(t.numel() for t in tensors)
-    if total != flat.size:
-        raise ValueError(f"weight vector has {flat.size} values, the network {total}")
-    source = torch.from_numpy(flat)
-    offset = 0
-    with torch.no_grad():
-        for tensor in tensors:
-            n = tensor.numel()
-            tensor.copy_(source[offset:offset + n].view(tensor.shape).to(tensor.dtype))
-            offset += n
+    """Load a vector made by :func:`flatten` into ``net`` (same architecture)."""
+    Loader(net).load(flat)
 
 
 class Loader:
-    """Copies :func:`flatten` vectors into one network, with the tensor list worked out once
-    (the game's swap: no ``state_dict`` rebuilt per swap)."""
+    """Loads :func:`flatten` vectors into one network, its size worked out once (the game's swap)."""
 
     def __init__(self, net: torch.nn.Module) -> None:
-        self.targets = list(net.state_dict().values())  # views sharing the parameters' storage
-        self.numel = sum(t.numel() for t in self.targets)
+        self.net = net
+        self.numel = state_numel(net)
 
     def load(self, flat: np.ndarray) -> None:
-        """Copy ``flat`` into the network."""
+        """Make ``flat`` the network's parameters (copied: the network never shares ``flat``'s memory)."""
         if flat.size != self.numel:
             raise ValueError(f"weight vector has {flat.size} values, the network {self.numel}")
-        source = torch.from_numpy(flat)
-        offset = 0
-        with torch.no_grad():
-            for tensor in self.targets:
-                n = tensor.numel()
-                tensor.copy_(source[offset:offset + n].view(tensor.shape))
-                offset += n
-
-
-def all_finite(values: Iterable[float] | np.ndarray) -> bool:
-    """True when every value is a finite number."""
-    return bool(np.isfinite(np.asarray(list(values) if not isinstance(values, np.ndarray) else values)).all())
+        vector_to_parameters(torch.tensor(flat, dtype=torch.float32), self.net.parameters())
 
 
 @dataclass(frozen=True)
