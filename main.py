@@ -34,13 +34,13 @@ def _command_groups() -> list[Callable[[Any], None]]:
     import levels.cli
     import search.cli
     import training.cli
-    import training.study
+    import training.study.cli
 
     return [
         game.ui.cli.add_parser,  # play, replay
         levels.cli.add_parser,
         training.cli.add_parser,  # train, eval
-        training.study.add_parser,  # study adaptation, study shifts
+        training.study.cli.add_parser,  # study adaptation, recovery, regret, shifts
         search.cli.add_parser,  # nav-bench
     ]
 

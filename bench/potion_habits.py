@@ -8,7 +8,7 @@ For every architecture and seed of an adaptation study (``python main.py study
 adaptation``), the hero policy plays the scripted NPC on the ``arena`` preset and on the
 ``potions_poison`` shift (the health potion takes 8 HP instead of healing 5), through
 the simulators the study trained it on (the id baseline's through
-``training.study.KindIdSim``). It counts, over the turns on which the hero carries a
+``training.study.kind_ids.KindIdSim``). It counts, over the turns on which the hero carries a
 health potion and may drink, how often it drinks it. A policy that reads the potion's
 ``heal`` attribute should drink the poison less; an id policy cannot tell the two apart.
 """
@@ -34,7 +34,8 @@ from levels.shifts import apply_shift, load_shift  # noqa: E402
 from npc.checkpoint import load_checkpoint  # noqa: E402
 from npc.policy import ScriptedNPC  # noqa: E402
 from training.rollout import Collector  # noqa: E402
-from training.study import ARCHS, parse_study_archs, run_name, sim_factory_for  # noqa: E402
+from training.study.kind_ids import sim_factory_for  # noqa: E402
+from training.study.runs import ARCHS, parse_study_archs, run_name  # noqa: E402
 
 _HAS_POTION, _HEAL = SELF_COLUMN["has_potion"], SELF_COLUMN["heal"]
 

@@ -20,7 +20,7 @@ none; a loot-kind index + 1) and ``held_kind`` (int ``[3]``), both from
 ``BatchedSim(..., entity_kind=True)``. Without them, the id is a hash of the item's
 category and attribute values into ``item_ids`` buckets, which is what an id is for
 fixed-attribute loot (DeepCrawl's items); the adaptation study writes the kind id into
-the hashed columns instead (``training.study.KindIdSim``).
+the hashed columns instead (``training.study.kind_ids.KindIdSim``).
 
 The one-hot cell codes are built once per batch by :meth:`IdBaseline.prepare` (they
 do not depend on the weights) and embedded with one matmul.

@@ -1,4 +1,4 @@
-"""The adaptation study (training/study.py): a tiny end-to-end run, resumption, summaries, id coding."""
+"""The adaptation study (training/study/): a tiny end-to-end run, resumption, summaries, id coding."""
 
 from __future__ import annotations
 
@@ -16,17 +16,10 @@ import main
 from levels.shifts import BASE
 from npc.baseline import item_ids
 from training.config import config_from_dict
-from training.study import (
-    ITEM_BUCKETS,
-    KindIdSim,
-    claim,
-    goal_check,
-    kind_code_scale,
-    markdown,
-    release,
-    scaled_config,
-    summarise,
-)
+from training.study.adaptation import goal_check, markdown, summarise
+from training.study.kind_ids import ITEM_BUCKETS, KindIdSim, kind_code_scale
+from training.study.regret import regret_summary
+from training.study.runs import claim, release, scaled_config
 
 TINY = """
 params = "arena"
@@ -413,8 +406,6 @@ def test_kind_id_sim_names_the_code_of_a_kind() -> None:
 
 
 def test_regret_summary_splits_each_drop_into_difficulty_and_excess() -> None:
-    from training.regret import regret_summary
-
     seeds, shifts = [0, 1], ["tanks", "loot"]
     zero = {("transformer", 0, BASE): 0.8, ("transformer", 0, "tanks"): 0.5, ("transformer", 0, "loot"): 0.8,
             ("transformer", 1, BASE): 0.6, ("transformer", 1, "tanks"): 0.3, ("transformer", 1, "loot"): 0.5,

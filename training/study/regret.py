@@ -26,60 +26,29 @@ Several processes may share one directory: each claims a record before computing
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import io
 import math
-import shlex
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 from rich.console import Console
 
 from levels.errors import UserError
-from levels.files import atomic_write_bytes, atomic_write_text
+from levels.files import atomic_write_bytes
 from levels.shifts import BASE, apply_shift, load_shift
 from npc.checkpoint import load_checkpoint
 from training.curriculum import base_params
-from training.study import (
-    WAIT_SECONDS,
-    RecoveryPoint,
-    add_trained_runs_arguments,
-    claim,
-    goal_check,
-    load_study,
-    parse_study_archs,
-    read_json,
-    release,
-    retrain_on_shift,
-    run_name,
-    write_json,
-)
+from training.study.adaptation import goal_check
+from training.study.recovery import RecoveryPoint, retrain_on_shift
+from training.study.runs import WAIT_SECONDS, claim, load_study, read_json, release, run_name, write_json
 
 #: Default retraining budget per run and condition (learner steps): the id baseline needed
 #: about 500k to plateau on tanky opponents (docs/adaptation.md).
 REGRET_STEPS = 500_000
-
-
-def add_parser(studies: Any) -> None:
-    """Register ``study regret`` under the ``study`` command's subparsers."""
-    rg = studies.add_parser(
-        "regret", help="retrain a study's policies on the base and on each shift: how much of each drop is "
-        "not adapting, and how much is a harder game",
-        description="For the finished runs of an adaptation study (--out), continue training each policy for "
-        "--steps learner steps on the base level and on each design shift with the live learner's PPO settings, "
-        "evaluate it as the study does, and split each win-rate drop into difficulty (the drop of the retrained "
-        "policies) and excess drop (the rest: what retraining removes). Writes regret.md, regret.json (with the "
-        "issue's goal checked on excess drops) and regret.png. Resumable; several processes may share --out.")
-    add_trained_runs_arguments(rg)
-    rg.add_argument("--steps", type=int, default=REGRET_STEPS,
-                    help=f"retraining learner steps per run and condition (default {REGRET_STEPS})")
-    rg.add_argument("--every", type=int, help="learner steps between evaluations (default: half of --steps)")
-    rg.set_defaults(run=run_regret)
 
 
 def retrained_win_rate(record: dict[str, Any]) -> float:
@@ -95,7 +64,7 @@ def regret_summary(zero_shot: dict[tuple[str, int, str], float], retrained: dict
     combination with condition ``base`` or one of ``shifts`` must be present. Per shift the
     figures are means over seeds (with each seed's value kept); ``summary[arch]`` averages
     them over shifts, with each seed's mean excess drop and its standard error over seeds.
-    ``claim`` is :func:`training.study.goal_check` with the excess drop in place of the drop.
+    ``claim`` is :func:`training.study.adaptation.goal_check` with the excess drop in place of the drop.
     """
     table: dict[str, dict[str, Any]] = {}
     summary: dict[str, dict[str, Any]] = {}
@@ -273,29 +242,3 @@ class RegretStudy:
                 time.sleep(WAIT_SECONDS)
             pending = busy
         return regret_summary(zero, retrained, self.archs, self.shifts, self.seeds)
-
-
-def run_regret(args: argparse.Namespace) -> int:
-    """The ``study regret`` command."""
-    every = args.every if args.every is not None else max(1, args.steps // 2)
-    for name, value in (("seeds", args.seeds), ("steps", args.steps), ("every", every)):
-        if value <= 0:
-            raise UserError(f"--{name} must be positive, got {value}")
-    out = Path(args.out)
-    console = Console(soft_wrap=True)
-    archs = parse_study_archs(args.archs)
-    study = RegretStudy(out, archs, args.shifts, args.seeds, args.steps, every, console)
-    torch.set_num_threads(study.cfg.threads)
-    command = shlex.join(["python", "main.py", "study", "regret", "--out", str(out), "--seeds", str(args.seeds),
-                          "--archs", args.archs, *(["--shifts", args.shifts] if args.shifts else []),
-                          "--steps", str(args.steps), "--every", str(every)])
-    results = study.run()
-    results.update(command=command, steps=args.steps, every=every, episodes=study.episodes)
-    write_json(out / "regret.json", results)
-    atomic_write_text(out / "regret.md", regret_markdown(results, command, args.steps))
-    regret_plot(results, out / "regret.png")
-    for arch, s in results["summary"].items():
-        console.print(f"{arch}: mean drop {s['mean_drop']:+.3f} = difficulty {s['mean_difficulty']:+.3f} "
-                      f"+ excess {s['mean_excess']:+.3f}")
-    console.print(f"results in {out}/regret.md, regret.json and regret.png")
-    return 0
