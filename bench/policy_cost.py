@@ -59,8 +59,8 @@ def measure(archs: list[str], config: str | None, iterations: int, warmup: int) 
     rows = []
     for arch in archs:
         t = totals[arch]
-        rows.append({"arch": arch, "params": trainers[arch].net.num_parameters(),
-                     "options": trainers[arch].net.config, "steps": t["steps"], "seconds": t["seconds"],
+        rows.append({"arch": arch, "params": trainers[arch].loop.net.num_parameters(),
+                     "options": trainers[arch].loop.net.config, "steps": t["steps"], "seconds": t["seconds"],
                      "steps_per_s": t["steps"] / t["seconds"],
                      "rollout_s_per_iter": t["rollout_s"] / iterations,
                      "update_s_per_iter": t["update_s"] / iterations,

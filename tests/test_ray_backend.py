@@ -46,7 +46,7 @@ def trainer(ray_session: None, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 
 def _weights(t: RayTrainer) -> dict[str, torch.Tensor]:
-    return {k: v.detach().clone() for k, v in t.net.state_dict().items()}
+    return {k: v.detach().clone() for k, v in t.loop.net.state_dict().items()}
 
 
 class TestTwoWorkers:
