@@ -12,9 +12,9 @@
 4. add trajectories streamed from the live game, when they were collected under the
    same parameters and recent weights (PPO's probability ratio against the acting
    policy's log-probabilities corrects for the small lag);
-5. the PPO update of its :class:`training.ppo.PPOLoop`; an update whose loss or weights are not finite, whose
-   approximate KL or relative weight step exceeds the guards, is undone (weights and
-   optimiser restored) and reported, not published;
+5. the PPO update of its :class:`training.ppo.PPOLoop`; an update whose loss or weights
+   are not finite, whose approximate KL or relative weight step exceeds the guards, is
+   undone (weights and optimiser restored) and reported, not published;
 6. publish the weights with the next version number and report a curve point.
 """
 
