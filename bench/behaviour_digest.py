@@ -66,8 +66,8 @@ def sim_digest(name: str, driver: str, nav: bool, steps: int) -> str:
 
 def env_digests(steps: int) -> dict[str, str]:
     """Gymnasium (single agent) and PettingZoo (parallel) trajectories, random legal actions."""
-    from game.env import MindcrawlParallelEnv
-    from game.gym_env import MindcrawlGymEnv
+    from game.envs.gym_env import MindcrawlGymEnv
+    from game.envs.pettingzoo_env import MindcrawlParallelEnv
 
     out = {}
     for name in ("arena", "dungeon"):

@@ -62,7 +62,7 @@ def scenario():
     far away (the run goes on: an enemy is left)."""
     import dataclasses
 
-    from game.scenario import item, make_level, scenario_params, spawn
+    from game.handmade import item, make_level, scenario_params, spawn
     from levels.params import SpawnGroup
 
     floors = [f + ["#" * 12] * 7 for f in (FLOOR0, FLOOR1)]

@@ -42,7 +42,7 @@ def make_env(env_config: dict[str, Any]) -> Any:
     """The Mindcrawl ParallelEnv wrapped for RLlib."""
     from ray.rllib.env.wrappers.pettingzoo_env import ParallelPettingZooEnv
 
-    from game.env import parallel_env
+    from game.envs.pettingzoo_env import parallel_env
 
     return ParallelPettingZooEnv(parallel_env(env_config.get("params", "arena"), seed=env_config.get("seed"),
                                               max_cycles=env_config.get("max_cycles")))
@@ -72,7 +72,7 @@ def build(args: argparse.Namespace) -> Any:
     from ray.rllib.connectors.env_to_module import FlattenObservations
     from ray.tune.registry import register_env
 
-    from game.env import parallel_env
+    from game.envs.pettingzoo_env import parallel_env
 
     register_env("mindcrawl", make_env)
     factions = sorted({faction_of(a) for a in parallel_env(args.params, seed=0).possible_agents})

@@ -6,7 +6,7 @@ Measured in one run, on ``--preset`` (default arena), learner steps/s (one step 
 env row advancing one turn, the scripted NPC playing every other agent, a uniformly
 random legal action for the learner, the sampling timed too):
 
-1. ``game.vector.MindcrawlVectorEnv`` with ``--envs`` worlds (one BatchedSim);
+1. ``game.envs.vector.MindcrawlVectorEnv`` with ``--envs`` worlds (one BatchedSim);
 2. ``gymnasium.vector.SyncVectorEnv`` over ``--envs`` ``Mindcrawl-v0`` envs (one
    one-world BatchedSim each), the same observation layout and actions;
 3. the ratio (target: >= 30x);
@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import gymnasium as gym  # noqa: E402
 
-from game.vector import MindcrawlVectorEnv  # noqa: E402
+from game.envs.vector import MindcrawlVectorEnv  # noqa: E402
 from npc.scripted import random_legal_actions  # noqa: E402
 
 

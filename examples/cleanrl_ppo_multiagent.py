@@ -3,7 +3,7 @@
     .venv/bin/python examples/cleanrl_ppo_multiagent.py             # ~10 minutes here
     .venv/bin/python examples/cleanrl_ppo_multiagent.py --steps 4000 --eval-episodes 20   # smoke run
 
-``game.vector.MindcrawlMultiAgentVectorEnv`` makes every agent slot of the learning
+``game.envs.vector.MindcrawlMultiAgentVectorEnv`` makes every agent slot of the learning
 factions in every world one row of a Gymnasium vector env, all stepped in one
 BatchedSim. Here the hero faction learns on arena and the scripted NPC plays the
 monsters; with ``--factions hero,monsters`` one shared network plays every side
@@ -32,7 +32,7 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from game.vector import MindcrawlMultiAgentVectorEnv  # noqa: E402
+from game.envs.vector import MindcrawlMultiAgentVectorEnv  # noqa: E402
 from levels.params import LevelParams, deep_merge, load_params, params_from_dict, params_to_dict  # noqa: E402
 from npc.checkpoint import build_policy  # noqa: E402
 

@@ -3,7 +3,7 @@
     .venv/bin/python examples/sb3_maskable_ppo.py                  # ~10 minutes here
     .venv/bin/python examples/sb3_maskable_ppo.py --steps 4000 --eval-episodes 20   # smoke run
 
-All worlds step in one BatchedSim (``game.vector.MindcrawlVectorEnv``), seen by SB3
+All worlds step in one BatchedSim (``game.envs.vector.MindcrawlVectorEnv``), seen by SB3
 through ``training.sb3_vec.SB3VecEnv``; MaskablePPO reads the legal actions from
 ``action_masks()``. Its ``MultiInputPolicy`` gets the spec's dict observation, encoded
 by Mindcrawl's entity transformer (``npc.checkpoint.build_policy``) as an SB3 features
@@ -31,7 +31,7 @@ from stable_baselines3.common.torch_layers import BaseFeaturesExtractor
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from game.vector import MindcrawlVectorEnv  # noqa: E402
+from game.envs.vector import MindcrawlVectorEnv  # noqa: E402
 from levels.params import LevelParams, deep_merge, load_params, params_from_dict, params_to_dict  # noqa: E402
 from npc.checkpoint import build_policy  # noqa: E402
 from training.sb3_vec import SB3VecEnv  # noqa: E402

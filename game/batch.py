@@ -33,10 +33,10 @@ from game import kernels
 from game.actions import CORE_ACTIONS
 from game.fov import build_fov_table
 from game.goals import elimination_targets, goal_names
-from game.layout import AgentLayout
 from game.navigate import Navigation
 from game.pool import LevelPool, item_kind_names
 from game.rng import fresh_seed, seed_states
+from game.slots import AgentLayout
 from game.spec import PATCH_RADIUS
 from game.state import (
     ALIVE,
@@ -336,22 +336,12 @@ class BatchedSim:
         total = sum(a.nbytes for a in self.world) + sum(a.nbytes for a in self.out)
         return total // self.num_worlds
 
+    @property
+    def fixed_levels(self) -> list[Level] | None:
+        """The levels given at construction (the worlds play only these), or None when generated."""
+        return self._levels
+
     def refresh_observations(self) -> dict[str, np.ndarray]:
         """Rebuild the observation buffers from the state (after loading a save)."""
         self._run(kernels.MODE_OBSERVE, self._no_actions, self._all)
         return self.observations()
-
-    # ---------------------------------------------------------------- saves
-
-    def save(self, path: str | Path) -> None:
-        """Write the full state (RNG included) atomically; see :mod:`game.saves`."""
-        from game.saves import save_sim
-
-        save_sim(self, path)
-
-    @classmethod
-    def load(cls, path: str | Path, **kwargs: Any) -> BatchedSim:
-        """A simulator resumed from :meth:`save`; stepping it continues bit-identically."""
-        from game.saves import load_sim
-
-        return load_sim(path, **kwargs)

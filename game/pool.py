@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from game.layout import AgentLayout
 from game.rng import seed_states
+from game.slots import AgentLayout
 from game.state import (
     ALIVE,
     ARTIFACT,

@@ -15,8 +15,8 @@ from pettingzoo.test import parallel_api_test, state_test
 from torchrl.envs import GymEnv, PettingZooWrapper
 from torchrl.envs.utils import check_env_specs
 
-import game.env as game_env
-from game.vector import MindcrawlMultiAgentVectorEnv, MindcrawlVectorEnv
+import game.envs.pettingzoo_env as game_env
+from game.envs.vector import MindcrawlMultiAgentVectorEnv, MindcrawlVectorEnv
 from levels.params import preset_names
 
 PRESETS = preset_names()

@@ -8,7 +8,7 @@ import torch
 
 from game.actions import CORE_ACTIONS, INTERACT, WAIT
 from game.batch import BatchedSim
-from game.scenario import item, make_level, spawn
+from game.handmade import item, make_level, spawn
 from game.spec import ENTITY_FEATURES, MAX_ENTITIES, POS_SCALE
 from game.state import FLOOR, HP, X, Y
 from levels.tiles import Tile
@@ -142,7 +142,7 @@ def test_masks_follow_tokens_enemies_and_frontier() -> None:
     assert np.array_equal(mask[GOTO_FIRST:EXPLORE], present)
     assert mask[FLEE] == 1  # the hero is in sight
     # primitive part: exactly the game's own mask
-    plain = BatchedSim(sim.sim.params, 1, seed=0, levels=sim.sim._levels, threads=1, num_actions=NAV_ACTIONS)
+    plain = BatchedSim(sim.sim.params, 1, seed=0, levels=sim.sim.fixed_levels, threads=1, num_actions=NAV_ACTIONS)
     plain.reset()
     assert np.array_equal(mask[:CORE_ACTIONS], plain.action_mask[0, MONSTER, :CORE_ACTIONS])
     # the hero is not a navigating agent: its appended indices stay illegal

@@ -9,6 +9,7 @@ import pytest
 
 from game.batch import BatchedSim
 from game.navigate import K_MEMORY, K_NONE, K_TARGET, NAV_ACTION, NAV_KIND, NAV_TARGET
+from game.snapshot import load_sim, save_sim
 from game.state import FACTION, FLOOR, X, Y
 from npc.scripted import ScriptedPolicy
 from search.bench import TrueMaps, run
@@ -138,8 +139,8 @@ def test_a_saved_game_navigates_on_bit_identically(tmp_path: Path) -> None:
     obs = sim.reset()
     for _ in range(40):
         obs, *_ = sim.step(policy(obs))
-    sim.save(tmp_path / "s.npz")
-    loaded = BatchedSim.load(tmp_path / "s.npz", threads=1)
+    save_sim(sim, tmp_path / "s.npz")
+    loaded = load_sim(tmp_path / "s.npz", threads=1)
     obs2 = loaded.observations()
     assert np.array_equal(obs["nav"], obs2["nav"])
     for _ in range(40):

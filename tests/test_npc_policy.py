@@ -250,7 +250,7 @@ def _pick_up(category: str, stats: dict[str, int]) -> tuple[dict[str, torch.Tens
     """The hero's observations with an item beside it on the floor, then after stepping onto it."""
     from game.actions import MOVE_FIRST
     from game.batch import BatchedSim
-    from game.scenario import item, make_level, spawn
+    from game.handmade import item, make_level, spawn
 
     rows = ["#######", "#.....#", "#.....#", "#######"]
     level = make_level(rows, [spawn("hero", 1, 1), spawn("monsters", 2, 5)], [(0, 1, 2, item(category, **stats))])

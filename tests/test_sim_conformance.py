@@ -9,7 +9,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 from pettingzoo.test import api_test, parallel_api_test, parallel_seed_test, seed_test
 
-import game.env as game_env
+import game.envs.pettingzoo_env as game_env
 from levels.params import preset_names
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")

@@ -18,7 +18,7 @@ from pettingzoo.test import (
 )
 
 import game
-import game.env as game_env
+import game.envs.pettingzoo_env as game_env
 from game.batch import BatchedSim, ParamsTypeError
 from game.spec import observation_space
 from levels.errors import ParamError, UserError

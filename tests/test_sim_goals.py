@@ -9,7 +9,7 @@ import pytest
 
 from game.actions import MOVE_FIRST, WAIT
 from game.batch import BatchedSim
-from game.scenario import item, make_level, scenario_params, spawn
+from game.handmade import item, make_level, scenario_params, spawn
 from game.spec import ENTITY_COLUMN, SELF_COLUMN
 from game.state import ARTIFACTS, CAUSES, G_ESCAPE, G_FETCH, KNOWN_EXIT, LOC_FLOOR, LOC_HELD
 from levels import generate

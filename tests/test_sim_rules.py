@@ -7,7 +7,7 @@ import pytest
 
 from game.actions import INTERACT, MOVE_FIRST, SHOOT_FIRST, USE_POTION, WAIT
 from game.batch import BatchedSim
-from game.scenario import item, make_level, spawn
+from game.handmade import item, make_level, spawn
 from game.state import (
     BUFF_ATK,
     BUFF_DEF,

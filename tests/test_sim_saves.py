@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from game.batch import BatchedSim
-from game.saves import SaveFileError
+from game.snapshot import SaveFileError, load_sim, save_sim
 from npc.scripted import random_legal_actions
 
 
@@ -28,10 +28,10 @@ def test_resume_is_bit_identical(tmp_path, preset):
     sim.reset()
     _play(sim, 40, seed=0)
     path = tmp_path / "game.npz"
-    sim.save(path)
+    save_sim(sim, path)
     before = {k: v.copy() for k, v in sim.observations().items()}
     expected = _play(sim, 150, seed=1)
-    resumed = BatchedSim.load(path)
+    resumed = load_sim(path)
     for key, value in resumed.observations().items():
         np.testing.assert_array_equal(value, before[key])
     assert _play(resumed, 150, seed=1) == expected
@@ -41,7 +41,7 @@ def test_bad_files_are_refused(tmp_path):
     sim = BatchedSim("arena", 1, seed=0, pool_size=2)
     sim.reset()
     good = tmp_path / "good.npz"
-    sim.save(good)
+    save_sim(sim, good)
     truncated = tmp_path / "truncated.npz"
     truncated.write_bytes(good.read_bytes()[:300])
     foreign = tmp_path / "foreign.npz"
@@ -49,7 +49,7 @@ def test_bad_files_are_refused(tmp_path):
     for path, message in ((truncated, "truncated"), (foreign, "not a Mindcrawl save"),
                           (tmp_path / "missing.npz", "not found")):
         with pytest.raises(SaveFileError, match=message):
-            BatchedSim.load(path)
+            load_sim(path)
 
 
 def test_a_save_with_an_older_view_cache_layout_resumes_bit_identically(tmp_path):
@@ -58,11 +58,11 @@ def test_a_save_with_an_older_view_cache_layout_resumes_bit_identically(tmp_path
     sim.reset()
     _play(sim, 30, seed=0)
     path = tmp_path / "game.npz"
-    sim.save(path)
+    save_sim(sim, path)
     expected = _play(sim, 100, seed=1)
     with np.load(path) as npz:
         arrays = {name: npz[name] for name in npz.files}
     arrays["fov"] = np.full(arrays["fov"].shape[:2] + (113,), 3, np.uint8)  # old shape, junk
     old = tmp_path / "old.npz"
     np.savez(old, **arrays)
-    assert _play(BatchedSim.load(old), 100, seed=1) == expected
+    assert _play(load_sim(old), 100, seed=1) == expected

@@ -1,4 +1,4 @@
-"""The native vector envs (game.vector), the observation layouts and the padded agents."""
+"""The native vector envs (game.envs.vector), the observation layouts and the padded agents."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-import game.env as game_env
+import game.envs.pettingzoo_env as game_env
 from game.actions import WAIT
 from game.batch import BatchedSim
-from game.gym_env import MindcrawlGymEnv
-from game.obs_layout import flat_segments
+from game.envs.gym_env import MindcrawlGymEnv
+from game.envs.obs_layout import flat_segments
+from game.envs.vector import MindcrawlMultiAgentVectorEnv, MindcrawlVectorEnv
 from game.spec import observation_space
-from game.vector import MindcrawlMultiAgentVectorEnv, MindcrawlVectorEnv
 from levels.errors import UserError
 
 

@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 import pytest  # noqa: E402
 
-from game.scenario import item, make_level, scenario_params, spawn  # noqa: E402
+from game.handmade import item, make_level, scenario_params, spawn  # noqa: E402
 from game.state import ALIVE, EQ_MELEE, FLOOR, HP, X, Y  # noqa: E402
 from game.ui.animation import TURN_SECONDS  # noqa: E402
 from game.ui.app import App, GameOptions  # noqa: E402

@@ -19,7 +19,7 @@ import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 
 from game.actions import MOVE_FIRST, WAIT  # noqa: E402
-from game.scenario import item, make_level, scenario_params, spawn  # noqa: E402
+from game.handmade import item, make_level, scenario_params, spawn  # noqa: E402
 from game.state import BUFF_ATK, BUFF_DEF, BUFF_TURNS, FLOOR, HP, X, Y  # noqa: E402
 from game.ui.app import App, GameOptions  # noqa: E402
 from game.ui.combat import LAVA, turn_hits  # noqa: E402

@@ -3,7 +3,7 @@
 SB3 has its own vector API (``reset() -> obs``, ``step_async``/``step_wait``,
 ``info["terminal_observation"]`` with the next episode's first observation already
 returned), which is Gymnasium's *same-step* autoreset. Give this adapter a
-:class:`game.vector.MindcrawlVectorEnv` (or the multi-agent one) built with
+:class:`game.envs.vector.MindcrawlVectorEnv` (or the multi-agent one) built with
 ``autoreset_mode="same_step"``::
 
     env = SB3VecEnv(MindcrawlVectorEnv(64, "arena", obs_layout="flat", autoreset_mode="same_step"))

@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from game.actions import CORE_ACTIONS, DIRECTIONS, MOVE_FIRST, WAIT
-from game.layout import AgentLayout
+from game.slots import AgentLayout
 from game.spec import (
     ENTITY_COLUMN,
     ENTITY_DIM,

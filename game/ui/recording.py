@@ -26,9 +26,9 @@ from typing import Any
 
 import numpy as np
 
-from game.actions import ACTIONS_VERSION, CORE_ACTIONS
+from game.actions import CORE_ACTIONS
 from game.batch import BatchedSim
-from game.spec import OBS_VERSION
+from game.file_format import check_format, format_header
 from levels.errors import LevelFileError, UserError
 from levels.files import atomic_write_bytes, atomic_write_text, parse_json, read_user_text
 from levels.level import Level
@@ -102,8 +102,7 @@ class Recording:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data (see the module docstring)."""
-        return {"format": FORMAT_NAME, "version": FORMAT_VERSION, "obs_version": OBS_VERSION,
-                "actions_version": ACTIONS_VERSION, "level": self.level.to_dict(), "seed": self.seed,
+        return {**format_header(FORMAT_NAME, FORMAT_VERSION), "level": self.level.to_dict(), "seed": self.seed,
                 "max_turns": self.max_turns, "num_actions": self.num_actions,
                 "agents": list(self.agents), "player": self.player, "controller": self.controller,
                 "actions": self.actions, "checksums": self.checksums}
@@ -111,13 +110,7 @@ class Recording:
     @classmethod
     def from_dict(cls, data: Any, source: str = "recording") -> Recording:
         """Rebuild a recording from :meth:`to_dict` data, checking its format."""
-        if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
-            raise RecordingError(f"{source}: not a Mindcrawl recording")
-        for key, want in (("version", FORMAT_VERSION), ("obs_version", OBS_VERSION),
-                          ("actions_version", ACTIONS_VERSION)):
-            if data.get(key) != want:
-                raise RecordingError(f"{source}: {key} {data.get(key)!r} is not supported "
-                                     f"(this Mindcrawl reads {want})")
+        check_format(data, FORMAT_NAME, FORMAT_VERSION, source, "recording", RecordingError)
         def bad(reason: str) -> RecordingError:
             return RecordingError(f"{source}: malformed recording ({reason})")
 

@@ -4,7 +4,7 @@ A game save is one zip archive written atomically (:func:`levels.files.atomic_wr
 temporary file, fsync, rename), so killing the game during a save leaves the previous
 save intact. It holds three members:
 
-- ``sim.npz``: the simulator's full-state save (:func:`game.saves.save_sim`, RNG
+- ``sim.npz``: the simulator's full-state save (:func:`game.snapshot.save_sim`, RNG
   included), so a loaded game continues bit-identically;
 - ``state.json``: what the app adds (the player's facing, view, message log, the NPC
   controller's random state, ...), with the format name and version;
@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from game.batch import BatchedSim
-from game.saves import load_sim, save_sim
+from game.snapshot import load_sim, save_sim
 from game.ui.recording import Recording, RecordingError
 from levels.errors import UserError
 from levels.files import MAX_FILE_BYTES, atomic_write_bytes, parse_json, read_user_bytes

@@ -36,7 +36,7 @@ import numpy as np
 import torch
 
 from game.actions import USE_POTION
-from game.layout import AgentLayout
+from game.slots import AgentLayout
 from game.spec import SELF_COLUMN
 from levels.errors import UserError
 from levels.params import LevelParams, params_from_dict

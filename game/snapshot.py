@@ -1,4 +1,4 @@
-"""Save and load the full state of a :class:`~game.batch.BatchedSim` (RNG included).
+"""Snapshots of a simulation: save and load the full state of a :class:`~game.batch.BatchedSim` (RNG included).
 
 A save is one ``.npz`` file (written atomically, ``allow_pickle=False``): every
 :class:`~game.state.World` array under its field name, plus ``meta``, a JSON document
@@ -20,9 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from game.actions import ACTIONS_VERSION
+from game.file_format import check_format, format_header
 from game.navigate import grow_nav_items
-from game.spec import OBS_VERSION
 from game.state import FOV_CELL, World, grow_items
 from levels.errors import LevelFileError, ParamError, UserError
 from levels.files import atomic_write_bytes, parse_json, read_user_bytes
@@ -45,12 +44,11 @@ class SaveFileError(UserError, ValueError):
 def save_sim(sim: BatchedSim, path: str | Path) -> None:
     """Write ``sim``'s full state to ``path`` atomically."""
     meta = {
-        "format": FORMAT_NAME, "version": FORMAT_VERSION, "obs_version": OBS_VERSION,
-        "actions_version": ACTIONS_VERSION, "params": params_to_dict(sim.params),
+        **format_header(FORMAT_NAME, FORMAT_VERSION), "params": params_to_dict(sim.params),
         "seed": sim.seed, "num_worlds": sim.num_worlds, "pool_size": sim.pool_size,
         "max_turns": sim.max_turns, "num_actions": sim.num_actions,
         "agents": list(sim.agent_names),
-        "levels": [lv.to_dict() for lv in sim._levels] if sim._levels else None,
+        "levels": [lv.to_dict() for lv in sim.fixed_levels] if sim.fixed_levels else None,
     }
     arrays = {name: getattr(sim.world, name) for name in World._fields}
     if sim.navigation is not None:  # the navigator's memory: a resumed game navigates the same
@@ -79,13 +77,7 @@ def _read(path: str | Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         raise SaveFileError(f"{path}: not a Mindcrawl save (no metadata)")
     meta = parse_json(arrays.pop("meta").tobytes(),
                       lambda reason: SaveFileError(f"{path}: corrupt metadata ({reason})"))
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
-        raise SaveFileError(f"{path}: not a Mindcrawl save")
-    for key, want in (("version", FORMAT_VERSION), ("obs_version", OBS_VERSION),
-                      ("actions_version", ACTIONS_VERSION)):
-        if meta.get(key) != want:
-            raise SaveFileError(f"{path}: {key} {meta.get(key)!r} is not supported "
-                                f"(this Mindcrawl reads {want})")
+    check_format(meta, FORMAT_NAME, FORMAT_VERSION, str(path), "save", SaveFileError)
     return meta, arrays
 
 

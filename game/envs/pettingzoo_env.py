@@ -1,7 +1,7 @@
 """PettingZoo environments: a native ParallelEnv over a one-world BatchedSim, and its
 AEC form.
 
-    from game.env import parallel_env
+    from game.envs.pettingzoo_env import parallel_env
     env = parallel_env("arena", seed=0)
     obs, infos = env.reset()
     while env.agents:
@@ -23,7 +23,7 @@ some seeds). Two semantics for ``agents``, by the ``all_agents`` option:
     agent leaves ``agents`` on the step it dies (terminated).
 
 An agent missing from the actions dict waits. ``obs_layout`` picks the observation's
-form (:mod:`game.obs_layout`); ``state()`` is the global state a centralised critic
+form (:mod:`game.envs.obs_layout`); ``state()`` is the global state a centralised critic
 reads: every possible agent's flat observation (padded as above), concatenated in
 ``possible_agents`` order (``state_space``).
 
@@ -48,8 +48,8 @@ from pettingzoo.utils import parallel_to_aec, wrappers
 
 from game.actions import CORE_ACTIONS, WAIT
 from game.batch import BatchedSim
-from game.obs_layout import Layout, flat_segments, flatten_batch
-from game.render import RENDER_FPS, RENDER_MODES, EnvRenderer
+from game.envs.obs_layout import Layout, flat_segments, flatten_batch
+from game.envs.render import RENDER_FPS, RENDER_MODES, EnvRenderer
 from game.spec import observation_space
 from game.state import ALIVE, FACTION, OUT_CAUSE, OUT_WINNER
 from levels.errors import UserError
@@ -86,7 +86,7 @@ class MindcrawlParallelEnv(ParallelEnv):
         num_actions: action-space size (>= the core action table).
         all_agents: keep every possible agent in ``agents`` all episode, padded while
             absent or dead (the module docstring has both semantics).
-        obs_layout: "dict", "flat" or "masked" (:mod:`game.obs_layout`).
+        obs_layout: "dict", "flat" or "masked" (:mod:`game.envs.obs_layout`).
     """
 
     metadata = {"render_modes": list(RENDER_MODES), "name": "mindcrawl_v0",

@@ -4,15 +4,15 @@ Registered as ``Mindcrawl-v0`` by ``import game``; the ``game:`` prefix has Gymn
 import it (Gymnasium 1.x loads no plugins)::
 
     env = gymnasium.make("game:Mindcrawl-v0", params="arena", max_cycles=100)
-    envs = gymnasium.make_vec("game:Mindcrawl-v0", num_envs=64)   # game.vector, one BatchedSim
+    envs = gymnasium.make_vec("game:Mindcrawl-v0", num_envs=64)   # game.envs.vector, one BatchedSim
 
 The learner is ``agent`` (default: the hero faction's first slot). The other agents
-act by ``opponent(obs)`` on the batched observation dict (default: the scripted NPC,
-imported lazily); an episode ends when the learner dies (terminated), when its side
-has won or lost (terminated), or at the turn limit (truncated).
+act by ``opponent(obs)`` on the batched observation dict (default: the scripted NPC);
+an episode ends when the learner dies (terminated), when its side has won or lost
+(terminated), or at the turn limit (truncated).
 
 ``obs_layout`` picks the observation's form ("dict", "flat" or "masked", see
-:mod:`game.obs_layout`); :meth:`MindcrawlGymEnv.action_masks` gives the legal actions
+:mod:`game.envs.obs_layout`); :meth:`MindcrawlGymEnv.action_masks` gives the legal actions
 (sb3-contrib's MaskablePPO reads it). At the end of an episode ``info["episode_stats"]``
 holds ``r`` (return), ``l`` (length) and ``won``; ``info["episode"]`` is left to
 Gymnasium's ``RecordEpisodeStatistics``. ``info["goal"]`` names the learner's goal
@@ -31,14 +31,15 @@ import numpy as np
 
 from game.actions import CORE_ACTIONS
 from game.batch import BatchedSim
+from game.envs.obs_layout import Layout
+from game.envs.render import RENDER_FPS, RENDER_MODES, EnvRenderer
 from game.goals import cause_name
-from game.obs_layout import Layout
-from game.render import RENDER_FPS, RENDER_MODES, EnvRenderer
 from game.spec import observation_space
 from game.state import PRESENT
 from levels.errors import UserError
 from levels.level import Level
 from levels.params import GOALS, LevelParams
+from npc.scripted import ScriptedPolicy
 
 Policy = Callable[[dict[str, np.ndarray]], np.ndarray]
 
@@ -66,11 +67,7 @@ class MindcrawlGymEnv(gym.Env):
         self.agent = agent
         self.slot = names.index(agent)
         self._faction = self.sim.layout.slot_faction()[self.slot]
-        if opponent is None:
-            from npc.scripted import ScriptedPolicy
-
-            opponent = ScriptedPolicy()
-        self.opponent = opponent
+        self.opponent = opponent if opponent is not None else ScriptedPolicy()
         self.layout = Layout(observation_space(self.sim.num_actions), obs_layout)
         self.observation_space = self.layout.space
         self.action_space = gym.spaces.Discrete(self.sim.num_actions)

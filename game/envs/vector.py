@@ -19,7 +19,7 @@ the step after an episode ends returns the new episode's first observation, igno
 that row's action and has reward 0) or ``"same_step"`` (the returned observation is
 already the new episode's; the last one is in ``info["final_obs"]``). Both offer
 ``action_masks()`` (bool ``[num_envs, num_actions]``, for sb3-contrib's MaskablePPO)
-and every :mod:`game.obs_layout` layout.
+and every :mod:`game.envs.obs_layout` layout.
 
 Episode totals are in ``info["episode_stats"]`` (``r`` return, ``l`` length, ``won``
 the row's faction had won when its episode ended) with Gymnasium's ``_episode_stats``
@@ -39,11 +39,12 @@ from gymnasium.vector.utils import batch_space
 
 from game.actions import CORE_ACTIONS, WAIT
 from game.batch import ActionError, BatchedSim
-from game.obs_layout import Layout
+from game.envs.obs_layout import Layout
 from game.spec import observation_space
 from game.state import ALIVE
 from levels.errors import UserError
 from levels.params import LevelParams
+from npc.scripted import ScriptedPolicy
 
 Policy = Callable[[dict[str, np.ndarray]], np.ndarray]
 #: The info key of episode totals (``"episode"`` belongs to RecordEpisodeStatistics).
@@ -58,13 +59,6 @@ def autoreset_mode(mode: str | AutoresetMode) -> AutoresetMode:
     if mode in _MODES:
         return _MODES[mode]
     raise UserError(f"autoreset_mode must be one of {', '.join(_MODES)}, got {mode!r}")
-
-
-def scripted_opponent() -> Policy:
-    """The scripted NPC (imported lazily: the sim core does not import npc at import time)."""
-    from npc.scripted import ScriptedPolicy
-
-    return ScriptedPolicy()
 
 
 class _BatchedVectorEnv(gym.vector.VectorEnv):
@@ -84,7 +78,7 @@ class _BatchedVectorEnv(gym.vector.VectorEnv):
         self.num_envs = sim.num_worlds * self.num_slots
         others = np.setdiff1d(np.arange(sim.num_agents), self.slots)
         self._others = others
-        self.opponent = opponent if opponent is not None or not len(others) else scripted_opponent()
+        self.opponent = opponent if opponent is not None or not len(others) else ScriptedPolicy()
         self.metadata = {**type(self).metadata, "autoreset_mode": autoreset_mode(mode)}
         self.layout = Layout(observation_space(sim.num_actions), obs_layout)
         self.single_observation_space = self.layout.space
@@ -243,7 +237,7 @@ class MindcrawlVectorEnv(_BatchedVectorEnv):
         agent: the learner's slot name (default: the hero faction's first slot).
         opponent: ``policy(obs) -> actions`` on the batched ``[B, A]`` observation dict
             for every other agent (default: the scripted NPC).
-        obs_layout: "dict", "flat" or "masked" (:mod:`game.obs_layout`).
+        obs_layout: "dict", "flat" or "masked" (:mod:`game.envs.obs_layout`).
         autoreset_mode: "next_step" (default) or "same_step".
         pool_size, num_actions, threads: as :class:`~game.batch.BatchedSim`.
 

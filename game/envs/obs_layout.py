@@ -1,6 +1,6 @@
 """Observation layouts: the spec's dict, one flat ``Box``, or ``{"observation", "action_mask"}``.
 
-Every env view (:mod:`game.gym_env`, :mod:`game.env`, :mod:`game.vector`) takes
+Every env view (:mod:`game.envs.gym_env`, :mod:`game.envs.pettingzoo_env`, :mod:`game.envs.vector`) takes
 ``obs_layout``, one of :data:`OBS_LAYOUTS`:
 
 ``"dict"`` (default)

@@ -108,7 +108,7 @@ class EnvRenderer:
     """The render modes the environment views share, for world 0 of a simulator.
 
     ``rgb_array`` returns a top-down image, ``ansi`` a text frame, ``human`` shows the
-    image in a pygame window (:mod:`game.ui.viewer`, imported only then).
+    image in a pygame window (:mod:`game.envs.window`, imported only then).
     """
 
     def __init__(self, mode: str | None) -> None:
@@ -128,7 +128,7 @@ class EnvRenderer:
         if self.mode == "rgb_array":
             return frame
         if self._viewer is None:
-            from game.ui.viewer import Viewer
+            from game.envs.window import Viewer
 
             self._viewer = Viewer(fps=RENDER_FPS)
         self._viewer.show(frame)

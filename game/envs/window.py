@@ -1,4 +1,4 @@
-"""A minimal pygame window that shows frames from :func:`game.render.rgb_frame`."""
+"""A minimal pygame window that shows frames from :func:`game.envs.render.rgb_frame`."""
 
 from __future__ import annotations
 
