@@ -86,25 +86,6 @@ class StepResult(NamedTuple):
     info: dict[str, np.ndarray]
 
 
-def resolve_params(params: str | Path | LevelParams, check: bool = True) -> LevelParams:
-    """A preset name, a TOML path or a :class:`LevelParams`; errors are one-line UserErrors.
-
-    A ``LevelParams`` object gets the cross-field checks generation needs when ``check``.
-    """
-    if isinstance(params, LevelParams):
-        if check:
-            params.check("")
-        return params
-    if isinstance(params, (str, Path)):
-        return load_params(params)
-    raise ParamsTypeError(f"params must be a preset name, a .toml path or a LevelParams, "
-                          f"not {type(params).__name__}")
-
-
-class ParamsTypeError(UserError, TypeError):
-    """A params argument of the wrong type."""
-
-
 class BatchedSim:
     """B worlds of one level family, stepped in lock-step.
 
@@ -139,7 +120,9 @@ class BatchedSim:
                  num_actions: int = CORE_ACTIONS, threads: int | None = None,
                  generate: Callable[[LevelParams, int], Level] | None = None,
                  entity_kind: bool = False, nav: bool = True) -> None:
-        self.params = resolve_params(params, check=not levels)
+        self.params = load_params(params)
+        if isinstance(params, LevelParams) and not levels:
+            params.check("")  # the cross-field checks generation needs
         if not isinstance(num_worlds, (int, np.integer)) or num_worlds < 1:
             raise UserError(f"num_worlds must be a positive integer, got {num_worlds!r}")
         if not CORE_ACTIONS <= num_actions <= MAX_NUM_ACTIONS:

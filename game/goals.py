@@ -3,7 +3,7 @@
 Each faction's goal comes from the level (:attr:`levels.level.Level.goals`, drawn by
 the generator from the faction's weights) and is copied into ``World.goal`` at every
 reset. How goals are met, lost and drawn is the rule book's "Goals" section
-(docs/simulation.md); the checks themselves are :func:`game.rules.finish_check`.
+(docs/simulation.md); the checks themselves are :func:`game.outcome.finish_check`.
 """
 
 from __future__ import annotations

@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from game.cells import key_slot, reach_of
 from game.fov import compute_fov
-from game.rules import compute_mask, key_slot, reach_of
+from game.rules import compute_mask
 from game.spec import (
     ENTITY_COLUMN,
     FEATURE_CLIP,

@@ -17,7 +17,7 @@ Resolution order (see docs/simulation.md for the full rule book):
 4. End of tick: lava hurts agents standing on it, buffs count down (not the buff drunk
    this tick), the turn counter advances, and the episode ends when a faction's goal
    is met, when at most one faction is left (or none), or at the turn limit (see
-   :func:`finish_check` and docs/simulation.md, "Goals").
+   :func:`game.outcome.finish_check` and docs/simulation.md, "Goals").
 """
 
 from __future__ import annotations
@@ -26,6 +26,28 @@ import numpy as np
 from numba import njit
 
 from game.actions import CORE_ACTIONS, DIRECTIONS, INTERACT, MOVE_FIRST, SHOOT_FIRST, USE_POTION, WAIT
+from game.cells import (
+    DIR_OF,
+    DOOR_CLOSED,
+    DOOR_LOCKED,
+    DOOR_OPEN,
+    EXIT,
+    LAVA,
+    LOW32,
+    ORTHO,
+    STAIRS_DOWN,
+    STAIRS_UP,
+    WALK,
+    WATER,
+    held_key,
+    item_on_cell,
+    item_value,
+    key_slot,
+    reach_of,
+    step_allowed,
+    trace_shot,
+)
+from game.outcome import finish_check
 from game.rng import next_u64, randint
 from game.state import (
     ALIVE,
@@ -35,13 +57,8 @@ from game.state import (
     BUFF_ATK,
     BUFF_DEF,
     BUFF_TURNS,
-    CAUSE_ALL_DEAD,
-    CAUSE_ELIMINATED,
     CAUSE_ESCAPED,
     CAUSE_FETCHED,
-    CAUSE_LAST_STANDING,
-    CAUSE_OUT_OF_TIME,
-    CAUSE_SURVIVED,
     DEF,
     DEX,
     EQ,
@@ -50,10 +67,8 @@ from game.state import (
     EQ_RANGED,
     FACTION,
     FLOOR,
-    G_ELIMINATE,
     G_ESCAPE,
     G_FETCH,
-    G_SURVIVE,
     HP,
     I_BATK,
     I_BDEF,
@@ -64,7 +79,6 @@ from game.state import (
     I_F,
     I_HEAL,
     I_HOLDER,
-    I_KEY,
     I_LOC,
     I_RANGE,
     I_X,
@@ -81,24 +95,14 @@ from game.state import (
     OBJ_ILLEGAL,
     OBJ_KILL,
     OBJ_KILL_HP,
-    OBJ_LOSE,
     OBJ_PICKUP,
     OBJ_PICKUP_ARTIFACT,
     OBJ_REACH_EXIT,
     OBJ_STAIRS,
     OBJ_STEP,
-    OBJ_SURVIVE,
     OBJ_TAKEN,
-    OBJ_WIN,
-    OUT_CAUSE,
-    OUT_WINNER,
-    POTION,
     RULE_LAVA_DAMAGE,
-    RULE_MAX_TURNS,
     RULE_WATER_TURNS,
-    W_DONE,
-    W_FACTION_BITS,
-    W_FACTIONS,
     W_GOAL_CAUSE,
     W_GOAL_MET,
     W_TILES_VERSION,
@@ -107,137 +111,24 @@ from game.state import (
     X,
     Y,
 )
-from levels.tiles import OPAQUE, WALKABLE, Tile
 
-_WALK = WALKABLE.astype(np.uint8)
-_OPAQ = OPAQUE.astype(np.uint8)
-_DIRS = DIRECTIONS
-# _DIR_OF[sign(dy) + 1, sign(dx) + 1]: the direction index of a unit step (-1: none).
-_DIR_OF = -np.ones((3, 3), dtype=np.int32)
-for _d, (_dy, _dx) in enumerate(DIRECTIONS):
-    _DIR_OF[_dy + 1, _dx + 1] = _d
-_DOOR_OPEN = np.uint8(Tile.DOOR_OPEN)
-_DOOR_CLOSED = np.uint8(Tile.DOOR_CLOSED)
-_DOOR_LOCKED = np.uint8(Tile.DOOR_LOCKED)
-_STAIRS_DOWN = np.uint8(Tile.STAIRS_DOWN)
-_STAIRS_UP = np.uint8(Tile.STAIRS_UP)
-_WATER = np.uint8(Tile.WATER)
-_LAVA = np.uint8(Tile.LAVA)
-_EXIT = np.uint8(Tile.EXIT)
-# Interact scans the four orthogonal neighbours in this order: N, E, S, W.
-_ORTHO = np.array([(-1, 0), (0, 1), (1, 0), (0, -1)], dtype=np.int32)
-_LOW32 = np.uint64(0xFFFFFFFF)
-
-
-@njit(cache=True, error_model="numpy")
-def is_door(t: np.uint8) -> bool:
-    """True for an open, closed or locked door tile."""
-    return t in (_DOOR_OPEN, _DOOR_CLOSED, _DOOR_LOCKED)
-
-
-@njit(cache=True, error_model="numpy")
-def step_allowed(floor_tiles: np.ndarray, y: int, x: int, dy: int, dx: int) -> bool:
-    """Whether a step (move or melee) from (y, x) by (dy, dx) is geometrically allowed.
-
-    Diagonal steps may not enter or leave a door cell, nor squeeze between two
-    non-walkable orthogonal neighbours (cutting past a single wall corner is fine).
-    """
-    height, width = floor_tiles.shape
-    ny = y + dy
-    nx = x + dx
-    if ny < 0 or ny >= height or nx < 0 or nx >= width:
-        return False
-    if dy != 0 and dx != 0:
-        if is_door(floor_tiles[y, x]) or is_door(floor_tiles[ny, nx]):
-            return False
-        if _WALK[floor_tiles[ny, x]] == 0 and _WALK[floor_tiles[y, nx]] == 0:
-            return False
-    return True
-
-
-@njit(cache=True, error_model="numpy")
-def trace_shot(tiles: np.ndarray, occ: np.ndarray, y: int, x: int, d: int,
-               reach: int) -> tuple[int, int]:
-    """The first agent in line from ``(y, x)`` in direction ``d`` within ``reach``.
-
-    ``tiles`` and ``occ`` are the shooter's floor. Returns ``(slot, distance)`` or
-    ``(-1, 0)``. The line stops at opaque tiles and, on a diagonal, where both
-    orthogonal neighbours are opaque.
-    """
-    height, width = tiles.shape
-    dy = _DIRS[d, 0]
-    dx = _DIRS[d, 1]
-    for k in range(1, reach + 1):
-        ny = y + dy
-        nx = x + dx
-        if ny < 0 or ny >= height or nx < 0 or nx >= width or _OPAQ[tiles[ny, nx]]:
-            return -1, 0
-        if dy != 0 and dx != 0 and _OPAQ[tiles[ny, x]] and _OPAQ[tiles[y, nx]]:
-            return -1, 0
-        o = occ[ny, nx]
-        if o >= 0:
-            return o, k
-        y = ny
-        x = nx
-    return -1, 0
-
-
-@njit(cache=True, error_model="numpy")
-def reach_of(range_: int, dex: int) -> int:
-    """Ranged reach: max(2, range + DEX - 2)."""
-    return max(2, range_ + dex - 2)
-
-
-@njit(cache=True, error_model="numpy")
-def item_value(it: np.ndarray) -> int:
-    """Pick-up order of an item row (see :func:`game.pool.item_value`)."""
-    c = it[I_CAT]
-    if c == KEY:
-        return 0
-    if c == POTION:
-        return it[I_HEAL] + (it[I_BATK] + it[I_BDEF]) * it[I_BTURNS]
-    return (it[I_DMIN] + it[I_DMAX]) * 1024 + it[I_RANGE]
-
-
-@njit(cache=True, error_model="numpy")
-def item_on_cell(its: np.ndarray, f: int, y: int, x: int) -> bool:
-    """Whether any item of one world's ``its`` lies on the cell."""
-    for i in range(its.shape[0]):
-        if its[i, I_LOC] == LOC_FLOOR and its[i, I_F] == f and its[i, I_Y] == y \
-                and its[i, I_X] == x:
-            return True
-    return False
-
-
-@njit(cache=True, error_model="numpy")
-def key_slot(its: np.ndarray, a: int, keys: int, lock: int) -> int:
-    """Item slot (in one world's ``its``) of a key for ``lock`` that agent ``a`` carries
-    (``keys``: its key count), or -1."""
-    if keys == 0:
-        return -1
-    for i in range(its.shape[0]):
-        if its[i, I_LOC] == LOC_HELD and its[i, I_HOLDER] == a and its[i, I_CAT] == KEY \
-                and its[i, I_KEY] == lock:
-            return i
-    return -1
-
-
-@njit(cache=True, error_model="numpy")
-def held_key(W, b: int, a: int, lock: int) -> int:
-    """Item slot of a key for ``lock`` that agent ``a`` carries, or -1."""
-    return key_slot(W.it[b], a, W.ag[b, a, KEYS], lock)
+#: What interact would do (the first value :func:`interact_target` returns).
+INTERACT_NOTHING = 0
+INTERACT_STAIRS = 1
+INTERACT_DOOR = 2
 
 
 @njit(cache=True, error_model="numpy", inline="always")
 def interact_target(W, b: int, a: int) -> tuple[int, int, int]:
     """What interact would do now: ``(kind, y, x)``.
 
-    kind 0: nothing; 1: take the stairs under the agent; 2: toggle/unlock the door at
-    (y, x). Standing on stairs, interact only takes them (blocked while the arrival cell
-    is occupied). Otherwise it opens the first door among the N, E, S, W neighbours that
-    it can open (a closed door, or a locked one whose key the agent carries: the key is
-    used up); only when there is none does it close the first open door with no agent
-    or item on it. Opening first means that a door beside another one can always be
+    kind :data:`INTERACT_NOTHING`, :data:`INTERACT_STAIRS` (take the stairs under the
+    agent) or :data:`INTERACT_DOOR` (toggle or unlock the door at (y, x)). Standing on
+    stairs, interact only takes them (blocked while the arrival cell is occupied).
+    Otherwise it opens the first door among the N, E, S, W neighbours that it can open
+    (a closed door, or a locked one whose key the agent carries: the key is used up);
+    only when there is none does it close the first open door with no agent or item on
+    it. Opening first means that a door beside another one can always be
     opened, however the two stand.
     """
     me = W.ag[b, a]
@@ -247,31 +138,31 @@ def interact_target(W, b: int, a: int) -> tuple[int, int, int]:
     tiles = W.tiles[b, f]
     t = tiles[y, x]
     floors = W.tiles.shape[1]
-    if t in (_STAIRS_DOWN, _STAIRS_UP):
-        g = f + 1 if t == _STAIRS_DOWN else f - 1
-        want = _STAIRS_UP if t == _STAIRS_DOWN else _STAIRS_DOWN
+    if t in (STAIRS_DOWN, STAIRS_UP):
+        g = f + 1 if t == STAIRS_DOWN else f - 1
+        want = STAIRS_UP if t == STAIRS_DOWN else STAIRS_DOWN
         if 0 <= g < floors and W.tiles[b, g, y, x] == want and W.occ[b, g, y, x] < 0:
-            return 1, y, x
-        return 0, 0, 0
+            return INTERACT_STAIRS, y, x
+        return INTERACT_NOTHING, 0, 0
     height, width = tiles.shape
     for k in range(4):
-        ny = y + _ORTHO[k, 0]
-        nx = x + _ORTHO[k, 1]
+        ny = y + ORTHO[k, 0]
+        nx = x + ORTHO[k, 1]
         if ny < 0 or ny >= height or nx < 0 or nx >= width:
             continue
         n = tiles[ny, nx]
-        if n == _DOOR_CLOSED:
-            return 2, ny, nx
-        if n == _DOOR_LOCKED and key_slot(W.it[b], a, me[KEYS], W.locks[b, f, ny, nx]) >= 0:
-            return 2, ny, nx
+        if n == DOOR_CLOSED:
+            return INTERACT_DOOR, ny, nx
+        if n == DOOR_LOCKED and key_slot(W.it[b], a, me[KEYS], W.locks[b, f, ny, nx]) >= 0:
+            return INTERACT_DOOR, ny, nx
     for k in range(4):
-        ny = y + _ORTHO[k, 0]
-        nx = x + _ORTHO[k, 1]
+        ny = y + ORTHO[k, 0]
+        nx = x + ORTHO[k, 1]
         if ny < 0 or ny >= height or nx < 0 or nx >= width:
             continue
-        if tiles[ny, nx] == _DOOR_OPEN and W.occ[b, f, ny, nx] < 0 and not item_on_cell(W.it[b], f, ny, nx):
-            return 2, ny, nx
-    return 0, 0, 0
+        if tiles[ny, nx] == DOOR_OPEN and W.occ[b, f, ny, nx] < 0 and not item_on_cell(W.it[b], f, ny, nx):
+            return INTERACT_DOOR, ny, nx
+    return INTERACT_NOTHING, 0, 0
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -290,15 +181,15 @@ def compute_mask(W, b: int, a: int) -> None:
     occ = W.occ[b, f]
     fac = me[FACTION]
     for d in range(8):
-        dy = _DIRS[d, 0]
-        dx = _DIRS[d, 1]
+        dy = DIRECTIONS[d, 0]
+        dx = DIRECTIONS[d, 1]
         if not step_allowed(tiles, y, x, dy, dx):
             continue
         o = occ[y + dy, x + dx]
         if o >= 0:
             if W.ag[b, o, FACTION] != fac:
                 m[MOVE_FIRST + d] = 1
-        elif _WALK[tiles[y + dy, x + dx]]:
+        elif WALK[tiles[y + dy, x + dx]]:
             m[MOVE_FIRST + d] = 1
     weapon = me[EQ_RANGED]
     if weapon >= 0:
@@ -314,7 +205,7 @@ def compute_mask(W, b: int, a: int) -> None:
             dx = other[X] - x
             dist = max(abs(dy), abs(dx))
             if 2 <= dist <= reach and (dy == 0 or dx == 0 or abs(dy) == abs(dx)):
-                aim |= 1 << _DIR_OF[np.sign(dy) + 1, np.sign(dx) + 1]
+                aim |= 1 << DIR_OF[np.sign(dy) + 1, np.sign(dx) + 1]
         for d in range(8):
             if aim >> d & 1:
                 o, dist = trace_shot(tiles, occ, y, x, d, reach)
@@ -323,7 +214,7 @@ def compute_mask(W, b: int, a: int) -> None:
     if me[EQ_POTION] >= 0:
         m[USE_POTION] = 1
     kind, _, _ = interact_target(W, b, a)
-    if kind != 0:
+    if kind != INTERACT_NOTHING:
         m[INTERACT] = 1
 
 
@@ -443,10 +334,10 @@ def place(W, C, out, b: int, a: int, f: int, y: int, x: int) -> None:
     me[X] = x
     W.occ[b, f, y, x] = a
     t = W.tiles[b, f, y, x]
-    if t == _WATER:
+    if t == WATER:
         me[WAIT_LEFT] = C.rules[RULE_WATER_TURNS]
     pick_up(W, C, out, b, a)
-    if t == _EXIT:
+    if t == EXIT:
         reach_exit(W, C, out, b, a)
 
 
@@ -475,8 +366,8 @@ def act_step(W, C, out, b: int, a: int, d: int) -> None:
     f = me[FLOOR]
     y = me[Y]
     x = me[X]
-    dy = _DIRS[d, 0]
-    dx = _DIRS[d, 1]
+    dy = DIRECTIONS[d, 0]
+    dx = DIRECTIONS[d, 1]
     tiles = W.tiles[b, f]
     if not step_allowed(tiles, y, x, dy, dx):
         return
@@ -490,7 +381,7 @@ def act_step(W, C, out, b: int, a: int, d: int) -> None:
                 roll = randint(W.rng, b, 0, 1)
             hurt(W, C, out, b, a, o, roll + me[ATK] + me[BUFF_ATK])
         return
-    if _WALK[tiles[y + dy, x + dx]]:
+    if WALK[tiles[y + dy, x + dx]]:
         place(W, C, out, b, a, f, y + dy, x + dx)
 
 
@@ -543,25 +434,25 @@ def act_interact(W, C, out, b: int, a: int) -> None:
     kind, ny, nx = interact_target(W, b, a)
     me = W.ag[b, a]
     f = me[FLOOR]
-    if kind == 1:
-        down = W.tiles[b, f, ny, nx] == _STAIRS_DOWN
+    if kind == INTERACT_STAIRS:
+        down = W.tiles[b, f, ny, nx] == STAIRS_DOWN
         place(W, C, out, b, a, f + 1 if down else f - 1, ny, nx)
         if down:
             out.reward[b, a] += C.weights[me[FACTION], OBJ_STAIRS]
-    elif kind == 2:
+    elif kind == INTERACT_DOOR:
         t = W.tiles[b, f, ny, nx]
         W.wi[b, W_TILES_VERSION] += 1  # cached fields of view are stale
-        if t == _DOOR_CLOSED:
-            W.tiles[b, f, ny, nx] = _DOOR_OPEN
-        elif t == _DOOR_OPEN:
-            W.tiles[b, f, ny, nx] = _DOOR_CLOSED
+        if t == DOOR_CLOSED:
+            W.tiles[b, f, ny, nx] = DOOR_OPEN
+        elif t == DOOR_OPEN:
+            W.tiles[b, f, ny, nx] = DOOR_CLOSED
         else:
             key = held_key(W, b, a, W.locks[b, f, ny, nx])
             W.it[b, key, I_LOC] = LOC_CONSUMED
             W.it[b, key, I_HOLDER] = -1
             me[KEYS] -= 1
             W.locks[b, f, ny, nx] = 0
-            W.tiles[b, f, ny, nx] = _DOOR_OPEN
+            W.tiles[b, f, ny, nx] = DOOR_OPEN
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -575,7 +466,7 @@ def initiative(W, b: int, order: np.ndarray, keys: np.ndarray) -> int:
     ag = W.ag[b]
     n = 0
     for a in range(A):
-        draw = np.int64(next_u64(W.rng, b) & _LOW32)
+        draw = np.int64(next_u64(W.rng, b) & LOW32)
         if ag[a, ALIVE] == 0:
             continue
         keys[a] = draw
@@ -632,7 +523,7 @@ def tick(W, C, out, S, b: int, actions: np.ndarray) -> None:
         me = ag[a]
         if me[ALIVE] == 0:
             continue
-        if lava > 0 and W.tiles[b, me[FLOOR], me[Y], me[X]] == _LAVA:
+        if lava > 0 and W.tiles[b, me[FLOOR], me[Y], me[X]] == LAVA:
             hurt(W, C, out, b, -1, a, lava)
         if me[ALIVE] and me[BUFF_TURNS] > 0 and drank[a] == 0:
             me[BUFF_TURNS] -= 1
@@ -641,86 +532,3 @@ def tick(W, C, out, S, b: int, actions: np.ndarray) -> None:
                 me[BUFF_DEF] = 0
     W.wi[b, W_TURN] += 1
     finish_check(W, C, out, S, b)
-
-
-@njit(cache=True, error_model="numpy", inline="always")
-def finish_check(W, C, out, S, b: int) -> None:
-    """End the episode when a faction wins, nobody can, or the turn limit is reached.
-
-    In order: a faction whose agent reached an exit this tick meeting its escape or
-    fetch goal wins; else a living faction whose eliminate targets (those that had
-    agents at the start; at least one) are all dead wins; else, when the level started
-    with two or more factions and only one has living agents, it wins (last standing);
-    with no living agent at all the episode is a draw. At the turn limit a draw, unless
-    exactly one living faction plays survive (it wins). A level that started with one
-    faction and no goal it can meet ends when it is wiped out or at the turn limit.
-    Winning gives the ``win`` weight to the winners' living agents and ``lose`` to the
-    other living agents; every living agent gets ``survive``.
-    """
-    A = W.ag.shape[1]
-    ag = W.ag[b]
-    factions = C.sight.shape[0]
-    counts = S.counts
-    counts[:] = 0
-    for a in range(A):
-        if ag[a, ALIVE]:
-            counts[ag[a, FACTION]] += 1
-    left = 0
-    last = -1
-    for f in range(factions):
-        if counts[f] > 0:
-            left += 1
-            last = f
-    started = W.wi[b, W_FACTION_BITS]
-    winner = -1
-    cause = 0
-    if W.wi[b, W_GOAL_MET] > 0:
-        winner = W.wi[b, W_GOAL_MET] - 1
-        cause = W.wi[b, W_GOAL_CAUSE]
-    else:
-        for f in range(factions):
-            if counts[f] == 0 or W.goal[b, f] != G_ELIMINATE:
-                continue
-            targets = 0
-            standing = 0
-            for g in range(factions):
-                if C.targets[f, g] and started >> g & 1:
-                    targets += 1
-                    standing += counts[g]
-            if targets > 0 and standing == 0:
-                winner = f
-                cause = CAUSE_ELIMINATED
-                break
-    if winner < 0:
-        if left == 0:
-            cause = CAUSE_ALL_DEAD
-        elif W.wi[b, W_FACTIONS] >= 2 and left == 1:
-            winner = last
-            cause = CAUSE_LAST_STANDING
-        elif W.wi[b, W_TURN] >= C.rules[RULE_MAX_TURNS]:
-            cause = CAUSE_OUT_OF_TIME
-            for f in range(factions):
-                if counts[f] > 0 and W.goal[b, f] == G_SURVIVE:
-                    if winner < 0:
-                        winner = f
-                        cause = CAUSE_SURVIVED
-                    else:  # two factions survive: nobody's goal alone is met
-                        winner = -1
-                        cause = CAUSE_OUT_OF_TIME
-                        break
-    if cause == 0:
-        return
-    W.wi[b, W_DONE] = 1
-    out.wout[b, OUT_WINNER] = winner
-    out.wout[b, OUT_CAUSE] = cause
-    truncate = cause == CAUSE_OUT_OF_TIME
-    for a in range(A):
-        if ag[a, ALIVE]:
-            w = C.weights[ag[a, FACTION]]
-            out.reward[b, a] += w[OBJ_SURVIVE]
-            if winner >= 0:
-                out.reward[b, a] += w[OBJ_WIN] if ag[a, FACTION] == winner else w[OBJ_LOSE]
-            if truncate:
-                out.truncated[b, a] = 1
-            else:
-                out.terminated[b, a] = 1

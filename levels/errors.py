@@ -28,6 +28,10 @@ class ParamError(UserError, ValueError):
         return ParamError(self.path, self.reason, source)
 
 
+class ParamsTypeError(UserError, TypeError):
+    """A level-parameters argument of the wrong type (not a preset name, path or LevelParams)."""
+
+
 class LevelFileError(UserError, ValueError):
     """A level JSON file that cannot be read back (truncated, foreign or inconsistent)."""
 

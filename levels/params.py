@@ -20,7 +20,7 @@ from typing import Any
 import tomli_w
 
 from levels import schema
-from levels.errors import ParamError
+from levels.errors import ParamError, ParamsTypeError
 from levels.files import MAX_TEXT_BYTES, atomic_write_text, parse_toml, read_user_text
 from levels.limits import level_memory_problem
 from levels.schema import FloatRange, IntRange, Weights, param
@@ -509,6 +509,9 @@ def load_params(source: str | Path | LevelParams) -> LevelParams:
     """
     if isinstance(source, LevelParams):
         return source
+    if not isinstance(source, (str, Path)):
+        raise ParamsTypeError(f"params must be a preset name, a .toml path or a LevelParams, "
+                              f"not {type(source).__name__}")
     path = Path(source)
     if path.suffix != ".toml" and not path.exists():
         return load_preset(str(source))

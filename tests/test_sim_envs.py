@@ -19,9 +19,9 @@ from pettingzoo.test import (
 
 import game
 import game.envs.pettingzoo_env as game_env
-from game.batch import BatchedSim, ParamsTypeError
+from game.batch import BatchedSim
 from game.spec import observation_space
-from levels.errors import ParamError, UserError
+from levels.errors import ParamError, ParamsTypeError, UserError
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")

@@ -3,7 +3,7 @@
 The simulation applies damage without recording its source. After a turn the game
 knows every agent's action and the state before and after it, which is enough to name
 the source of each HP loss: an enemy whose move pointed at the victim (melee), an enemy
-whose shot line reaches the victim (traced with the rules' own :func:`game.rules.trace_shot`),
+whose shot line reaches the victim (traced with the rules' own :func:`game.cells.trace_shot`),
 lava under the victim, or a poison it drank. This is read-only attribution for display;
 the rules stay in :mod:`game.rules`.
 """
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from game.actions import DIRECTIONS, MOVE_FIRST, SHOOT_FIRST, USE_POTION
-from game.rules import reach_of, trace_shot
+from game.cells import reach_of, trace_shot
 from game.state import (
     ALIVE,
     DEX,

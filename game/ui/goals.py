@@ -1,6 +1,6 @@
 """The game's goals in words: the start-of-run line, the HUD badge and the outcome.
 
-The simulation decides goals and outcomes (:mod:`game.goals`, :func:`game.rules.finish_check`);
+The simulation decides goals and outcomes (:mod:`game.goals`, :func:`game.outcome.finish_check`);
 this module only says them to a player, from the simulator's state.
 """
 
