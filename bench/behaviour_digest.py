@@ -31,10 +31,9 @@ from game.batch import BatchedSim  # noqa: E402
 from game.invariants import trajectory_digest  # noqa: E402
 from levels.generate import generate  # noqa: E402
 from levels.params import load_params  # noqa: E402
-from npc.scripted import ScriptedPolicy, random_legal_actions  # noqa: E402
+from npc.scripted import ScriptedNPC, random_legal_actions  # noqa: E402
 
 PRESETS = ("arena", "dungeon", "caves", "labyrinth")
-SHIPPED = Path(__file__).resolve().parents[1] / "npc" / "checkpoints" / "default.safetensors"
 
 
 def level_digests(seeds: int) -> dict[str, str]:
@@ -54,7 +53,7 @@ def sim_digest(name: str, driver: str, nav: bool, steps: int) -> str:
     sim = BatchedSim(name, 8, seed=7, pool_size=8, nav=nav)
     obs = sim.reset()
     rng = np.random.default_rng(7)
-    rules = ScriptedPolicy()
+    rules = ScriptedNPC()
     digest = hashlib.sha256()
     for _ in range(steps):
         actions = random_legal_actions(obs["action_mask"], rng) if driver == "random" else rules(obs)
@@ -102,11 +101,10 @@ def env_digests(steps: int) -> dict[str, str]:
 
 def shipped_eval(episodes: int, seed: int) -> dict[str, object]:
     """The shipped checkpoint against the scripted NPC on ``arena`` (as trained)."""
-    from npc.checkpoint import load_checkpoint
-    from npc.policy import ScriptedNPC
+    from npc.checkpoint import SHIPPED_CHECKPOINT, load_checkpoint
     from training.evaluate import evaluate
 
-    net, _ = load_checkpoint(SHIPPED)
+    net, _ = load_checkpoint(SHIPPED_CHECKPOINT)
     result = evaluate(net, ScriptedNPC(), "arena", episodes, seed)
     return result.to_dict()
 

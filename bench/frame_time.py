@@ -251,12 +251,13 @@ def game_checkpoint(folder: Path) -> tuple[Path, str]:
     A forward pass costs the same whatever the weights, so frame times hold either way;
     the note says which one ran.
     """
-    from game.ui.app import DEFAULT_CHECKPOINT, LearnedController
     from levels.errors import UserError
+    from npc.checkpoint import SHIPPED_CHECKPOINT
+    from npc.controllers import PolicyController
 
     try:
-        LearnedController(DEFAULT_CHECKPOINT)
-        return DEFAULT_CHECKPOINT, f"shipped checkpoint {DEFAULT_CHECKPOINT.name}"
+        PolicyController.from_checkpoint(SHIPPED_CHECKPOINT)
+        return SHIPPED_CHECKPOINT, f"shipped checkpoint {SHIPPED_CHECKPOINT.name}"
     except UserError as exc:
         import torch
 

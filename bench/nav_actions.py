@@ -39,7 +39,8 @@ from game.batch import BatchedSim  # noqa: E402
 from game.spec import ENTITY_COLUMN  # noqa: E402
 from levels.files import atomic_write_text  # noqa: E402
 from npc.nav_transformer import GOTO_FIRST, NAV_ACTIONS, NavTransformer  # noqa: E402
-from npc.policy import PolicyNet, ScriptedNPC  # noqa: E402
+from npc.policy import PolicyNet  # noqa: E402
+from npc.scripted import ScriptedNPC  # noqa: E402
 from training.config import OpponentConfig, PolicyConfig, PPOConfig, TrainConfig  # noqa: E402
 from training.evaluate import wilson_interval  # noqa: E402
 from training.nav_actions import NavActionSim  # noqa: E402

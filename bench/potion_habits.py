@@ -32,7 +32,7 @@ from levels.files import atomic_write_text  # noqa: E402
 from levels.params import LevelParams, load_params  # noqa: E402
 from levels.shifts import apply_shift, load_shift  # noqa: E402
 from npc.checkpoint import load_checkpoint  # noqa: E402
-from npc.policy import ScriptedNPC  # noqa: E402
+from npc.scripted import ScriptedNPC  # noqa: E402
 from training.rollout import Collector  # noqa: E402
 from training.study.kind_ids import sim_factory_for  # noqa: E402
 from training.study.runs import ARCHS, parse_study_archs, run_name  # noqa: E402

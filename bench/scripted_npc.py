@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from game.batch import BatchedSim  # noqa: E402
 from game.state import ALIVE, FACTION, FLOOR, X, Y  # noqa: E402
-from npc.scripted import ScriptedPolicy  # noqa: E402
+from npc.scripted import ScriptedNPC  # noqa: E402
 from training.evaluate import wilson_interval  # noqa: E402
 
 
@@ -45,7 +45,7 @@ def play(preset: str, episodes: int, seed: int, use_nav: bool, mode: int = 0,
     nav = sim.navigation
     if nav is not None:
         nav.set_mode(1, mode)  # monsters: the navigator under test
-    policy = ScriptedPolicy()
+    policy = ScriptedNPC()
     A = sim.num_agents
     obs = sim.reset()
     fac = sim.world.ag[:, :, FACTION].copy()

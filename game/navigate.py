@@ -6,7 +6,7 @@ per-agent Python. For every living agent it
 0. takes as its first target the hook cell ``target`` if set, else what its faction's goal
    needs (``World.goal``: the exit it knows for ``escape``; the artifact, then the exit,
    for ``fetch``);
-1. learns from its last action (``search.grid_nav.learn_move``): a move that reached its
+1. learns from its last action (``search.grid_learn.learn_move``): a move that reached its
    cell strengthens that cell's reliability, a legal move that did not (an ally stepped in,
    a door was shut) weakens it. Reliability lives in a *team memory*, one row per faction;
 2. updates its **place-percept memory**: the cell where it last saw each other agent and
@@ -37,7 +37,8 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from game.actions import INTERACT, MOVE_FIRST
+from game.actions import MOVE_FIRST
+from game.nav_moves import DIRS, DOOR_LOCKED, STAIRS_DOWN, STAIRS_UP, flee_action, move_action, next_cell
 from game.state import (
     ALIVE,
     ARTIFACTS,
@@ -75,6 +76,7 @@ from game.state import (
     X,
     Y,
 )
+from search.grid_learn import learn_move
 from search.grid_nav import (
     F_GAME,
     MOVE_STAIRS,
@@ -83,9 +85,6 @@ from search.grid_nav import (
     Scratch,
     distance_field,
     enter_cost,
-    field_value,
-    learn_move,
-    move_allowed,
     nearest_target,
     route_moves,
 )
@@ -117,8 +116,6 @@ FLEE_RADIUS = 16.0
 FOLLOW_MAX = 6  # a planned route is followed for at most this many moves before a new search
 FLEE_HP = 0.5  # the flee move is worked out only below this share of max HP
 
-_STAIRS_DOWN, _STAIRS_UP, _DOOR_CLOSED, _DOOR_LOCKED = 5, 6, 3, 4
-_DIRS = np.array([(-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1)], np.int64)
 
 
 class NavState(NamedTuple):
@@ -273,7 +270,7 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
             if md == MODE_HEBBIAN and prev >= 0 and MOVE_FIRST <= act < MOVE_FIRST + 8:
                 d = act - MOVE_FIRST
                 pr = prev % plane
-                py, px = pr // Wd + _DIRS[d, 0], pr % Wd + _DIRS[d, 1]
+                py, px = pr // Wd + DIRS[d, 0], pr % Wd + DIRS[d, 1]
                 if 0 <= py < H and 0 <= px < Wd:
                     aimed = prev - pr + py * Wd + px
                     if here == aimed:
@@ -309,9 +306,9 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
                     if _visible(vis, G, y, x, cr // Wd, cr % Wd):
                         t = tiles[b, f, cr // Wd, cr % Wd]
                         # gone from where it was: if that was stairs, it took them
-                        if t == _STAIRS_DOWN and f + 1 < F:
+                        if t == STAIRS_DOWN and f + 1 < F:
                             seen_agent[b, a, o] = c + plane
-                        elif t == _STAIRS_UP and f > 0:
+                        elif t == STAIRS_UP and f > 0:
                             seen_agent[b, a, o] = c - plane
                         else:
                             seen_agent[b, a, o] = -1
@@ -341,7 +338,7 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
             if (not fresh and k < path_len[b, a] and here == expect[b, a] and tgt == plan_tgt[b, a]
                     and _still_target(prev_kind, prev_target, seen_agent[b, a], seen_item[b, a], ag[b], fac)):
                 mv = path[b, a, k]
-                v = _next_cell(known, plane, Wd, F, here, mv)
+                v = next_cell(known, plane, Wd, F, here, mv)
                 if v >= 0 and (mv == MOVE_STAIRS or occ[b, f, (v % plane) // Wd, v % Wd] < 0) and \
                         enter_cost(known, fc, fk, extra, v, turn, P, F_GAME) >= 0.0:
                     path_pos[b, a] = k + 1
@@ -349,7 +346,7 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
                     o_[NAV_KIND] = prev_kind
                     o_[NAV_COST] = max(prev_cost - 1, 0)
                     o_[NAV_TARGET] = prev_target
-                    o_[NAV_ACTION] = _to_action(tiles[b], f, y, x, mv)
+                    o_[NAV_ACTION] = move_action(tiles[b], f, y, x, mv)
                     visited[b, a, f] = turn
                     continue
             path_len[b, a] = 0
@@ -417,7 +414,7 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
                     if row[I_CAT] == KEY and row[I_LOC] == LOC_HELD and row[I_HOLDER] == a:
                         for k in range(wi[b, W_CELLS]):
                             cf, cy, cx = cells[b, k, 0], cells[b, k, 1], cells[b, k, 2]
-                            if tiles[b, cf, cy, cx] == _DOOR_LOCKED and locks[b, cf, cy, cx] == row[I_KEY]:
+                            if tiles[b, cf, cy, cx] == DOOR_LOCKED and locks[b, cf, cy, cx] == row[I_KEY]:
                                 c = cf * plane + cy * Wd + cx
                                 if extra[c] == 0.0:
                                     extra[c] = -0.5
@@ -459,14 +456,14 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
                         kind = K_STAIRS
                 if attempt == 1 or not 0 <= move < 8:
                     break
-                ny, nx = y + _DIRS[move, 0], x + _DIRS[move, 1]
+                ny, nx = y + DIRS[move, 0], x + DIRS[move, 1]
                 o = occ[b, f, ny, nx]
                 if o < 0 or ag[b, o, FACTION] != fac:
                     break
                 theirs = out[b, o, NAV_ACTION]
                 oncoming = (MOVE_FIRST <= theirs < MOVE_FIRST + 8
-                            and ny + _DIRS[theirs - MOVE_FIRST, 0] == y
-                            and nx + _DIRS[theirs - MOVE_FIRST, 1] == x)
+                            and ny + DIRS[theirs - MOVE_FIRST, 0] == y
+                            and nx + DIRS[theirs - MOVE_FIRST, 1] == x)
                 if not oncoming and theirs != 0:
                     wait = True
                     break
@@ -483,7 +480,7 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
             o_[NAV_KIND] = kind
             o_[NAV_COST] = int(min(total, 1e6)) if best >= 0 else -1
             o_[NAV_TARGET] = best
-            o_[NAV_ACTION] = 0 if wait else _to_action(tiles[b], f, y, x, move)
+            o_[NAV_ACTION] = 0 if wait else move_action(tiles[b], f, y, x, move)
             plan_tgt[b, a] = tgt
             if not wait and best >= 0 and move != NO_MOVE:
                 n_moves = route_moves(S, plane, Wd, here, best, path[b, a])
@@ -492,11 +489,11 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
                     n_moves -= 1
                 path_len[b, a] = min(n_moves, FOLLOW_MAX)
                 path_pos[b, a] = 1
-                expect[b, a] = _next_cell(known, plane, Wd, F, here, move)
+                expect[b, a] = next_cell(known, plane, Wd, F, here, move)
             # 4. flee: the neighbour farthest from the enemies seen now
             if n_src > 0 and me[HP] < FLEE_HP * me[MAX_HP]:
                 distance_field(known, fc, fk, extra, plane, Wd, sources[:n_src], turn, P, F_GAME, FLEE_RADIUS, S)
-                o_[NAV_FLEE] = _flee_action(known, fc, fk, extra, plane, Wd, here, occ[b, f], turn, P, S)
+                o_[NAV_FLEE] = flee_action(known, fc, fk, extra, plane, Wd, here, occ[b, f], turn, P, S)
 
 
 @njit(cache=True, inline="always")
@@ -515,23 +512,6 @@ def _still_target(kind: int, cell: int, seen_agent, seen_item, ag_b, fac: int) -
 
 
 @njit(cache=True, inline="always")
-def _next_cell(known, plane: int, Wd: int, F: int, here: int, move: int) -> int:
-    """The cell ``move`` leads to from ``here`` (-1: off the map or no such stairs)."""
-    if move == MOVE_STAIRS:
-        t = known[here] - 1
-        if t == _STAIRS_DOWN and here + plane < F * plane:
-            return here + plane
-        if t == _STAIRS_UP and here >= plane:
-            return here - plane
-        return -1
-    if not 0 <= move < 8:
-        return -1
-    if not move_allowed(known, plane, Wd, here, move, F_GAME):
-        return -1
-    return here + _DIRS[move, 0] * Wd + _DIRS[move, 1]
-
-
-@njit(cache=True, inline="always")
 def _goal_cell(goal: int, me) -> int:
     """The cell the faction's goal sends the agent to, as far as it knows (-1: none yet).
 
@@ -543,51 +523,6 @@ def _goal_cell(goal: int, me) -> int:
     if goal == G_FETCH:
         return me[KNOWN_ARTIFACT]
     return -1
-
-
-@njit(cache=True, inline="always")
-def _to_action(tiles_b, f: int, y: int, x: int, move: int) -> int:
-    """The game action that makes ``move`` from (f, y, x): a step, or interact."""
-    if move == NO_MOVE:
-        return 0
-    if move == MOVE_STAIRS:
-        return INTERACT
-    ny = y + _DIRS[move, 0]
-    nx = x + _DIRS[move, 1]
-    t = tiles_b[f, ny, nx]
-    if t in (_DOOR_CLOSED, _DOOR_LOCKED):
-        return INTERACT
-    return MOVE_FIRST + move
-
-
-@njit(cache=True)
-def _flee_action(known, fc, fk, extra, plane: int, Wd: int, here: int, occ_f, turn: int, P, S) -> int:
-    """The step to the free neighbour with the largest route cost from the enemies (0: none)."""
-    best = field_value(S, here)
-    choice = 0
-    r = here % plane
-    y, x = r // Wd, r % Wd
-    H = plane // Wd
-    for d in range(8):
-        ny = y + _DIRS[d, 0]
-        nx = x + _DIRS[d, 1]
-        if ny < 0 or ny >= H or nx < 0 or nx >= Wd:
-            continue
-        if not move_allowed(known, plane, Wd, here, d, F_GAME):
-            continue
-        v = here - r + ny * Wd + nx
-        if occ_f[ny, nx] >= 0 or known[v] == 0:
-            continue
-        kc = known[v] - 1
-        if kc in (_DOOR_CLOSED, _DOOR_LOCKED) or enter_cost(known, fc, fk, extra, v, turn, P, F_GAME) < 0:
-            continue
-        gv = field_value(S, v)
-        if gv == np.inf:
-            gv = 1e6
-        if gv > best:
-            best = gv
-            choice = MOVE_FIRST + d
-    return choice
 
 
 __all__ = ["KIND_NAMES", "MODE_HEBBIAN", "MODE_SHORTEST", "NAV_COLUMNS", "NavState", "grow_nav_items",

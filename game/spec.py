@@ -179,11 +179,6 @@ HELD_FEATURES: tuple[tuple[str, tuple[str, ...]], ...] = (
 HELD_SLOTS = len(HELD_FEATURES)
 
 
-def entity_kind_space(num_kinds: int) -> gym.spaces.Box:
-    """The Gymnasium space of one agent's optional ``entity_kind`` (ids 0..num_kinds)."""
-    return gym.spaces.Box(0, num_kinds, (MAX_ENTITIES,), np.int32)
-
-
 def spec_dict(num_actions: int) -> dict[str, object]:
     """A JSON-ready description of the spec, for checkpoints and docs."""
     return {

@@ -8,11 +8,6 @@ from levels.level import ITEM_ATTRIBUTES, ItemStats
 from levels.params import ItemKind
 
 
-def sample_item(rng: np.random.Generator, name: str, kind: ItemKind) -> ItemStats:
-    """Draw one item of ``kind``: every attribute uniform in its inclusive range."""
-    return sample_items(rng, [name], {name: kind}, np.zeros(1, dtype=np.int64))[0]
-
-
 def draw_kinds(rng: np.random.Generator, kinds: dict[str, ItemKind], count: int) -> np.ndarray:
     """Indices into ``list(kinds)`` of ``count`` kinds drawn with probability ∝ weight."""
     weights = np.array([k.weight for k in kinds.values()], dtype=np.float64)

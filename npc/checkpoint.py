@@ -46,6 +46,9 @@ FORMAT_VERSION = 1
 METADATA_KEY = "mindcrawl"
 
 #: Architecture name -> network class (the names checkpoints and ``--policy`` use).
+#: The shipped NPC: the checkpoint the game, spectate, the live learner and the study start from.
+SHIPPED_CHECKPOINT = Path(__file__).resolve().parent / "checkpoints" / "default.safetensors"
+
 ARCHITECTURES: dict[str, type[PolicyNet]] = {
     cls.arch: cls for cls in (EntityTransformer, DenseEmbedding, IdBaseline, NavTransformer)
 }

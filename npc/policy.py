@@ -7,7 +7,7 @@ leading dimension ``N``) to actions, their log-probabilities and value estimates
     result.actions  # int64 [N]
 
 Learned networks subclass :class:`PolicyNet` (a ``torch.nn.Module`` whose ``forward``
-returns raw logits and values); :class:`ScriptedPolicy` puts a rule-based NPC behind
+returns raw logits and values); :class:`npc.scripted.ScriptedNPC` puts the rule-based NPC behind
 the same interface. Masking is done here, once, for every network: an illegal action
 gets probability exactly 0 and can never be sampled or chosen deterministically.
 """
@@ -15,7 +15,7 @@ gets probability exactly 0 and can never be sampled or chosen deterministically.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
@@ -186,38 +186,6 @@ class SeededSampler:
         if state:
             raw = np.frombuffer(base64.b64decode(state), dtype=np.uint8).copy()
             self._generator.set_state(torch.from_numpy(raw))
-
-
-class ScriptedNPC:
-    """The simulation's rule-based NPC (``npc.scripted``) behind the :class:`Policy` interface.
-
-    ``choose(obs)`` maps the numpy observation dict (leading dimension ``N``) to int
-    actions ``[N]`` (default: ``npc.scripted.ScriptedPolicy()``). An illegal choice is
-    replaced by WAIT (or the first legal action) so the interface's guarantee holds for scripted controllers too.
-    Log-probabilities and values are 0 (the choice is deterministic).
-    """
-
-    def __init__(self, choose: Callable[[Mapping[str, np.ndarray]], np.ndarray] | None = None) -> None:
-        if choose is None:
-            from npc.scripted import ScriptedPolicy
-
-            choose = ScriptedPolicy()
-        self.choose = choose
-
-    def act(self, obs: Mapping[str, Any], deterministic: bool = False,
-            generator: torch.Generator | None = None) -> ActResult:
-        """The scripted actions (``deterministic`` and ``generator`` are ignored)."""
-        del deterministic, generator
-        arrays = {k: v.numpy() if isinstance(v, torch.Tensor) else np.asarray(v) for k, v in obs.items()}
-        actions = np.asarray(self.choose(arrays), dtype=np.int64).reshape(-1)
-        mask = arrays["action_mask"].astype(bool)
-        in_range = (actions >= 0) & (actions < mask.shape[1])
-        legal = in_range & mask[np.arange(len(actions)), np.where(in_range, actions, 0)]
-        # The fallback is WAIT when legal, else the first legal action (WAIT if none is).
-        fallback = np.where(mask[:, WAIT], WAIT, mask.argmax(axis=1))
-        actions = np.where(legal, actions, fallback)
-        zeros = torch.zeros(len(actions))
-        return ActResult(torch.from_numpy(actions), zeros, zeros.clone())
 
 
 class RandomPolicy:

@@ -31,14 +31,20 @@ NPC is blind. The kernel runs over any number of agents at once (numba, one pass
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 from numba import njit
 
-from game.actions import DIRECTIONS, INTERACT, MOVE_FIRST, SHOOT_FIRST, USE_POTION
+from game.actions import DIRECTIONS, INTERACT, MOVE_FIRST, SHOOT_FIRST, USE_POTION, WAIT
 from game.navigate import NAV_ACTION, NAV_COLUMNS, NAV_FLEE, NAV_KIND
 from game.rng import next_u64
 from game.spec import ENTITY_COLUMN, PATCH, PATCH_RADIUS, POS_SCALE, SELF_COLUMN
 from levels.tiles import WALKABLE, Tile
+
+if TYPE_CHECKING:
+    from npc.policy import ActResult
 
 _E, _S = ENTITY_COLUMN, SELF_COLUMN
 E_MELEE, E_RANGED, E_POTION = _E["is_melee"], _E["is_ranged"], _E["is_potion"]
@@ -234,18 +240,20 @@ def scripted_actions(patch: np.ndarray, entities: np.ndarray, entity_mask: np.nd
             out[n] = _step_towards(patch[n], m, dist, parent, sy, sx)
 
 
-class ScriptedPolicy:
-    """``policy(obs) -> actions`` for observations with any leading dimensions.
+class ScriptedNPC:
+    """The scripted NPC: rule-based actions from the same observations a learned policy gets.
 
-    ``obs`` is a dict as in :mod:`game.spec` (e.g. the batched ``[B, A, ...]`` arrays of
-    :class:`game.batch.BatchedSim`); the result has the leading shape with int64 actions.
+    Called on a numpy observation dict with any leading dimensions (e.g. the batched
+    ``[B, A, ...]`` arrays of :class:`game.batch.BatchedSim`), it returns int64 actions of
+    the leading shape. :meth:`act` is the :class:`npc.policy.Policy` interface (what
+    training, evaluation and the game's controllers call).
     """
 
     def __init__(self, drink_below: float = 0.5, flee_below: float = 0.3) -> None:
         self.drink_below = drink_below
         self.flee_below = flee_below
 
-    def __call__(self, obs: dict[str, np.ndarray]) -> np.ndarray:
+    def __call__(self, obs: Mapping[str, np.ndarray]) -> np.ndarray:
         """Scripted actions for every observation in ``obs``."""
         lead = obs["self"].shape[:-1]
         n = int(np.prod(lead))
@@ -260,6 +268,29 @@ class ScriptedPolicy:
                          flat("action_mask"), float(self.drink_below), out,
                          np.ascontiguousarray(nav, dtype=np.int32), float(self.flee_below))
         return out.reshape(lead)
+
+    def act(self, obs: Mapping[str, Any], deterministic: bool = False, generator: Any = None) -> ActResult:
+        """The scripted actions of ``obs`` (leading dimension ``N``) as a :class:`~npc.policy.ActResult`.
+
+        An illegal choice is replaced by WAIT (or the first legal action), so the
+        interface's guarantee holds; log-probabilities and values are 0 (the choice is
+        deterministic; ``deterministic`` and ``generator`` are ignored).
+        """
+        import torch
+
+        from npc.policy import ActResult
+
+        del deterministic, generator
+        arrays = {k: v.numpy() if isinstance(v, torch.Tensor) else np.asarray(v) for k, v in obs.items()}
+        actions = np.asarray(self(arrays), dtype=np.int64).reshape(-1)
+        mask = arrays["action_mask"].astype(bool)
+        in_range = (actions >= 0) & (actions < mask.shape[1])
+        legal = in_range & mask[np.arange(len(actions)), np.where(in_range, actions, 0)]
+        # The fallback is WAIT when legal, else the first legal action (WAIT if none is).
+        fallback = np.where(mask[:, WAIT], WAIT, mask.argmax(axis=1))
+        actions = np.where(legal, actions, fallback)
+        zeros = torch.zeros(len(actions))
+        return ActResult(torch.from_numpy(actions), zeros, zeros.clone())
 
 
 @njit(cache=True)
@@ -292,4 +323,4 @@ def random_legal_actions(action_mask: np.ndarray, rng: np.random.Generator) -> n
     return out.reshape(lead)
 
 
-__all__ = ["ScriptedPolicy", "random_legal_actions", "scripted_actions"]
+__all__ = ["ScriptedNPC", "random_legal_actions", "scripted_actions"]

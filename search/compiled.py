@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from search.grid_learn import learn_move, sense_many
 from search.grid_nav import (
     F_TIE_GOAL,
     F_UNKNOWN_STAIRS,
@@ -18,10 +19,8 @@ from search.grid_nav import (
     NO_MOVE,
     P_UNKNOWN,
     NavParams,
-    learn_move,
     new_scratch,
     route_to,
-    sense_many,
 )
 from search.moves import DIRECTIONS, STAIRS, WAIT, Cell
 from search.navigator import Navigator, Observation

@@ -561,67 +561,6 @@ def distance_field(known, conf, cut, extra, plane: int, width: int, sources, tic
                 size = _push(keys, nodes, size, k + c, v)
 
 
-# ----------------------------------------------------------------------------- learning
-
-
-@njit(cache=True)
-def learn_move(conf, fails, n: int, success: bool, P) -> None:
-    """Hebbian update of cell ``n`` after a move into it worked (or failed unexplained)."""
-    w = conf[n]
-    if success:
-        conf[n] = w + P[P_ETA] * (1.0 - w)
-    else:
-        conf[n] = w - P[P_ETA] * w
-
-
-@njit(cache=True)
-def sense_cell(known, conf, fails, cut, n: int, code: int, tick: int, P) -> bool:
-    """Record that cell ``n`` is seen now with known code ``code``; True if the code changed.
-
-    Doors learn how often they are open; a closed sighting cuts the door for a back-off that
-    doubles with each repeat (see the module docstring).
-    """
-    t = code - 1
-    if t == _OPEN:
-        conf[n] += P[P_ETA_DOOR] * (1.0 - conf[n])
-        fails[n] = 0
-        cut[n] = 0
-    elif (t in (_CLOSED, _LOCKED)) and (known[n] != code or cut[n] <= tick):
-        conf[n] -= P[P_ETA_DOOR] * conf[n]
-        if fails[n] < 250:
-            fails[n] += 1
-        cut[n] = tick + int(P[P_BACKOFF] * 2.0 ** min(fails[n] - 1, 10))
-    changed = known[n] != code
-    known[n] = code
-    return changed
-
-
-@njit(cache=True)
-def sense_many(known, conf, fails, cut, nodes, codes, tick: int, P, plane: int, door_prior: float,
-               learn: bool) -> None:
-    """:func:`sense_cell` for every ``(nodes[i], codes[i])`` seen at ``tick``; with ``learn``
-    a closed door seen for the first time gets ``door_prior`` reliability. Stairs come in
-    linked pairs, so one end seen tells where the other is."""
-    cells = known.shape[0]
-    for i in range(nodes.shape[0]):
-        n = nodes[i]
-        code = codes[i]
-        if learn:
-            door_open_prior(known, conf, n, code, door_prior)
-        sense_cell(known, conf, fails, cut, n, code, tick, P)
-        if code == _DOWN + 1 and n + plane < cells and known[n + plane] == 0:
-            known[n + plane] = _UP + 1
-        elif code == _UP + 1 and n >= plane and known[n - plane] == 0:
-            known[n - plane] = _DOWN + 1
-
-
-@njit(cache=True)
-def door_open_prior(known, conf, n: int, code: int, prior: float) -> None:
-    """The first sighting of a closed door gives it ``prior`` reliability (never seen open)."""
-    if known[n] == 0 and (code - 1 == _CLOSED or code - 1 == _LOCKED):
-        conf[n] = prior
-
-
 __all__ = ["DIRS", "F_GAME", "field_value", "F_TIE_GOAL", "F_UNKNOWN_STAIRS", "MOVE_STAIRS", "NO_MOVE",
-           "NavParams", "Scratch", "distance_field", "enter_cost", "learn_move", "move_allowed",
-           "nearest_target", "new_scratch", "route_moves", "route_to", "sense_cell", "sense_many"]
+           "NavParams", "Scratch", "distance_field", "enter_cost", "move_allowed",
+           "nearest_target", "new_scratch", "route_moves", "route_to"]

@@ -34,11 +34,6 @@ DOORS[[Tile.DOOR_CLOSED, Tile.DOOR_LOCKED, Tile.DOOR_OPEN]] = True
 Cell = tuple[int, int, int]
 
 
-def is_diagonal(move: int) -> bool:
-    """True for the four diagonal moves."""
-    return 0 <= move < 8 and move % 2 == 1
-
-
 def move_target(tiles: np.ndarray, pos: Cell, move: int) -> tuple[Cell | None, list[Cell]]:
     """Where ``move`` from ``pos`` leads on ``tiles`` now.
 

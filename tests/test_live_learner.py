@@ -15,11 +15,11 @@ import pytest
 import torch
 
 from levels.params import load_params, params_from_dict, params_to_dict
-from npc.checkpoint import load_checkpoint
+from npc.checkpoint import SHIPPED_CHECKPOINT, load_checkpoint
 from training.live.client import LearnerClient
 from training.live.weights import SharedWeights, flatten
 
-SHIPPED = Path(__file__).resolve().parents[1] / "npc" / "checkpoints" / "default.safetensors"
+SHIPPED = SHIPPED_CHECKPOINT
 TIMEOUT = 180.0  # generous: the machine is shared and a first start may compile the simulator
 
 

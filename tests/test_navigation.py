@@ -11,11 +11,18 @@ from game.batch import BatchedSim
 from game.navigate import K_MEMORY, K_NONE, K_TARGET, NAV_ACTION, NAV_KIND, NAV_TARGET
 from game.snapshot import load_sim, save_sim
 from game.state import FACTION, FLOOR, X, Y
-from npc.scripted import ScriptedPolicy
+from npc.scripted import ScriptedNPC
 from search.bench import TrueMaps, run
 from search.compiled import CompiledHebbianNavigator, CompiledOptions
 from search.dstar_lite import DStarLiteNavigator
-from search.grid_nav import NavParams, enter_cost, nearest_target, new_scratch, route_to, sense_cell
+from search.grid_learn import sense_cell
+from search.grid_nav import (
+    NavParams,
+    enter_cost,
+    nearest_target,
+    new_scratch,
+    route_to,
+)
 from search.scenario import load_scenarios
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "search" / "scenarios"
@@ -111,7 +118,7 @@ def test_unreliable_cells_cost_more() -> None:
 
 
 def _scripted_run(sim: BatchedSim, steps: int) -> list[dict[str, np.ndarray]]:
-    policy = ScriptedPolicy()
+    policy = ScriptedNPC()
     obs = sim.reset()
     seen = []
     for _ in range(steps):
@@ -135,7 +142,7 @@ def test_navigation_is_deterministic_and_its_actions_legal() -> None:
 
 def test_a_saved_game_navigates_on_bit_identically(tmp_path: Path) -> None:
     sim = BatchedSim("dungeon", 2, seed=3, pool_size=2, threads=1)
-    policy = ScriptedPolicy()
+    policy = ScriptedNPC()
     obs = sim.reset()
     for _ in range(40):
         obs, *_ = sim.step(policy(obs))
@@ -152,7 +159,7 @@ def test_a_saved_game_navigates_on_bit_identically(tmp_path: Path) -> None:
 
 def _draws(nav: bool, worlds: int = 16) -> int:
     sim = BatchedSim("dungeon", worlds, seed=11, pool_size=8, nav=nav)
-    policy = ScriptedPolicy()
+    policy = ScriptedNPC()
     obs = sim.reset()
     winner = np.full(worlds, -2)
     while (winner == -2).any():
@@ -171,7 +178,7 @@ def test_the_navigating_scripted_npc_ends_dungeon_episodes() -> None:
 
 def test_hunters_go_where_they_last_saw_an_enemy() -> None:
     sim = BatchedSim("dungeon", 16, seed=5, pool_size=8, threads=1)
-    policy = ScriptedPolicy()
+    policy = ScriptedNPC()
     obs = sim.reset()
     memory_turns = 0
     for _ in range(200):

@@ -15,12 +15,12 @@ from npc.nav_transformer import NAV_ACTIONS, NavTransformer
 from npc.policy import (
     HELD_FLAG_COLUMNS,
     RandomPolicy,
-    ScriptedNPC,
     legal_mask,
     masked_entropy,
     masked_log_probs,
     sample_actions,
 )
+from npc.scripted import ScriptedNPC
 from npc.transformer import EntityTransformer
 
 
@@ -186,9 +186,16 @@ def test_baseline_sees_held_items_by_id_only() -> None:
     assert not torch.equal(net.held_ids(plain), net.held_ids(plain_retuned))
 
 
+class _AlwaysThree(ScriptedNPC):
+    """A scripted NPC whose rules always choose action 3, legal or not."""
+
+    def __call__(self, obs: dict[str, np.ndarray]) -> np.ndarray:
+        return np.full(len(obs["self"]), 3)
+
+
 def test_scripted_npc_behind_the_interface_is_always_legal() -> None:
     obs = {k: v.numpy() for k, v in random_obs(50, seed=2).items()}
-    result = ScriptedNPC(lambda o: np.full(len(o["self"]), 3)).act(obs)
+    result = _AlwaysThree().act(obs)
     legal = legal_mask(torch.from_numpy(obs["action_mask"]))
     assert legal[torch.arange(50), result.actions].all()
     assert (result.actions[legal[:, 3]] == 3).all()

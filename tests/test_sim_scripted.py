@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from game.batch import BatchedSim
-from npc.scripted import ScriptedPolicy, random_legal_actions
+from npc.scripted import ScriptedNPC, random_legal_actions
 
 
 def _wins(scripted_slot: int, episodes: int = 120) -> np.ndarray:
     sim = BatchedSim("arena", 32, seed=11, pool_size=16)
     obs = sim.reset()
-    policy, rng = ScriptedPolicy(), np.random.default_rng(0)
+    policy, rng = ScriptedNPC(), np.random.default_rng(0)
     wins = np.zeros(3, int)  # draw, hero, monsters
     while wins.sum() < episodes:
         actions = random_legal_actions(obs["action_mask"], rng)
@@ -35,7 +35,7 @@ def test_scripted_monster_beats_random_hero():
 def test_scripted_actions_are_legal_in_dungeons():
     sim = BatchedSim("dungeon", 4, seed=3, pool_size=4)
     obs = sim.reset()
-    policy = ScriptedPolicy()
+    policy = ScriptedNPC()
     for _ in range(150):
         actions = policy(obs)
         chosen = np.take_along_axis(obs["action_mask"], actions[..., None], axis=-1)[..., 0]

@@ -1,11 +1,10 @@
 """Training and evaluation against the real batched simulator and scripted NPC (small sizes)."""
-
 from __future__ import annotations
 
 import numpy as np
 import torch
 
-from npc.policy import ScriptedNPC
+from npc.scripted import ScriptedNPC
 from training.config import config_from_dict
 from training.evaluate import evaluate
 from training.ppo import Trainer

@@ -1,8 +1,7 @@
 """Evaluation reports wins, losses and draws by the cause the simulation gives."""
-
 from __future__ import annotations
 
-from npc.policy import ScriptedNPC
+from npc.scripted import ScriptedNPC
 from training.evaluate import evaluate
 
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import torch
 
-from npc.checkpoint import load_checkpoint
-from npc.policy import ScriptedNPC
+from npc.checkpoint import SHIPPED_CHECKPOINT, load_checkpoint
+from npc.scripted import ScriptedNPC
 from training.evaluate import evaluate
 
-SHIPPED = Path(__file__).resolve().parents[1] / "npc" / "checkpoints" / "default.safetensors"
+SHIPPED = SHIPPED_CHECKPOINT
 
 def test_shipped_checkpoint_is_small_and_records_its_command() -> None:
     assert SHIPPED.stat().st_size < 5 * 1024 * 1024

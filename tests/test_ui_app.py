@@ -381,11 +381,14 @@ def test_npcs_from_a_policy_checkpoint(tmp_path: Path) -> None:
 
 
 def test_the_shipped_checkpoint_drives_npcs_by_default_and_scripted_is_a_choice() -> None:
-    from game.ui.app import DEFAULT_CHECKPOINT, LearnedController, ScriptedController, load_controller
+    from npc.checkpoint import SHIPPED_CHECKPOINT
+    from npc.controllers import load_controller
+    from npc.policy import PolicyNet
+    from npc.scripted import ScriptedNPC
 
-    assert DEFAULT_CHECKPOINT.exists()
+    assert SHIPPED_CHECKPOINT.exists()
     controller, note = load_controller(None)
-    assert isinstance(controller, LearnedController) and "default.safetensors" in note
+    assert isinstance(controller.policy, PolicyNet) and "default.safetensors" in note
     controller, note = load_controller("scripted")
-    assert isinstance(controller, ScriptedController) and note == "NPCs: scripted"
+    assert isinstance(controller.policy, ScriptedNPC) and controller.net is None and note == "NPCs: scripted"
 

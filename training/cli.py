@@ -25,7 +25,8 @@ from levels.files import atomic_write_text
 from levels.limits import MAX_SEED
 from levels.params import preset_names
 from npc.checkpoint import ARCHITECTURES, load_checkpoint
-from npc.policy import Policy, ScriptedNPC
+from npc.policy import Policy
+from npc.scripted import ScriptedNPC
 from training.config import TrainConfig, load_config, training_memory_problem
 from training.evaluate import check_eval_request, evaluate
 from training.overrides import apply_overrides

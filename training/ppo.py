@@ -33,7 +33,8 @@ import torch
 from levels.errors import UserError
 from levels.params import LevelParams
 from npc.checkpoint import build_policy
-from npc.policy import Policy, PolicyNet, ScriptedNPC
+from npc.policy import Policy, PolicyNet
+from npc.scripted import ScriptedNPC
 from training.config import TrainConfig
 from training.curriculum import base_params, phase_index, phase_params
 from training.rollout import Batch, Collector, EpisodeStats, VecSim

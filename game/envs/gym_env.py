@@ -39,7 +39,7 @@ from game.state import PRESENT
 from levels.errors import UserError
 from levels.level import Level
 from levels.params import GOALS, LevelParams
-from npc.scripted import ScriptedPolicy
+from npc.scripted import ScriptedNPC
 
 Policy = Callable[[dict[str, np.ndarray]], np.ndarray]
 
@@ -67,7 +67,7 @@ class MindcrawlGymEnv(gym.Env):
         self.agent = agent
         self.slot = names.index(agent)
         self._faction = self.sim.layout.slot_faction()[self.slot]
-        self.opponent = opponent if opponent is not None else ScriptedPolicy()
+        self.opponent = opponent if opponent is not None else ScriptedNPC()
         self.layout = Layout(observation_space(self.sim.num_actions), obs_layout)
         self.observation_space = self.layout.space
         self.action_space = gym.spaces.Discrete(self.sim.num_actions)

@@ -44,7 +44,7 @@ from game.spec import observation_space
 from game.state import ALIVE
 from levels.errors import UserError
 from levels.params import LevelParams
-from npc.scripted import ScriptedPolicy
+from npc.scripted import ScriptedNPC
 
 Policy = Callable[[dict[str, np.ndarray]], np.ndarray]
 #: The info key of episode totals (``"episode"`` belongs to RecordEpisodeStatistics).
@@ -78,7 +78,7 @@ class _BatchedVectorEnv(gym.vector.VectorEnv):
         self.num_envs = sim.num_worlds * self.num_slots
         others = np.setdiff1d(np.arange(sim.num_agents), self.slots)
         self._others = others
-        self.opponent = opponent if opponent is not None or not len(others) else ScriptedPolicy()
+        self.opponent = opponent if opponent is not None or not len(others) else ScriptedNPC()
         self.metadata = {**type(self).metadata, "autoreset_mode": autoreset_mode(mode)}
         self.layout = Layout(observation_space(sim.num_actions), obs_layout)
         self.single_observation_space = self.layout.space

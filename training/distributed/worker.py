@@ -21,7 +21,8 @@ import numpy as np
 import torch
 
 from npc.checkpoint import build_policy
-from npc.policy import Policy, PolicyNet, ScriptedNPC
+from npc.policy import Policy, PolicyNet
+from npc.scripted import ScriptedNPC
 from training.config import TrainConfig
 from training.distributed.wire import Arrays, batch_to_arrays, load_arrays, stats_to_tuple
 from training.ppo import TRAIN_SEED_TAG, SimFactory, default_sim_factory, derived_seed

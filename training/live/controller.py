@@ -1,7 +1,7 @@
 """NPC control in the game with live weights: swap between turns, stream the turns back.
 
 :class:`LiveController` is a game NPC controller (the interface of
-``game.ui.app.NpcController``). NPCs of the factions that learn act with the live
+``npc.controllers.NpcController``). NPCs of the factions that learn act with the live
 network, whose weights it replaces with the newest published version before a turn
 (a copy of ~50k floats; it never waits for the learner). A faction that stops learning
 keeps the live weights it had (they no longer change); NPCs of factions that never
@@ -18,16 +18,18 @@ from typing import Any
 
 import numpy as np
 
-from npc.policy import OBS_KEYS, PolicyNet, SeededSampler
+from npc.controllers import SampledController
+from npc.policy import OBS_KEYS, PolicyNet
 from training.live import protocol as P
 from training.live.client import LearnerClient
 from training.live.weights import Loader
 
 
-class LiveController:
+class LiveController(SampledController):
     """Drives every agent of a one-world simulator (see the module docstring)."""
 
     def __init__(self, net: PolicyNet, name: str, client: LearnerClient | None = None) -> None:
+        super().__init__()
         self.base = net
         self.live = copy.deepcopy(net)
         self.live.eval()
@@ -38,7 +40,6 @@ class LiveController:
         self.version = client.version if client is not None else 0
         self.base_version = self.version
         self.stream = True  # send the learning NPCs' turns to the learner
-        self._sampler = SeededSampler()
         self.slot_factions: tuple[str, ...] = ()
         self.slot_versions: dict[int, int] = {}
         self.live_factions: set[str] = set()  # factions that learn or learned: they use the live net
@@ -141,18 +142,6 @@ class LiveController:
             if self.client.send_trajectory(turn):
                 sent += len(slots)
         return sent
-
-    def reseed(self, seed: int) -> None:
-        """Restart the sampling from ``seed``."""
-        self._sampler.reseed(seed)
-
-    def get_state(self) -> str:
-        """The sampling generator's state, as text."""
-        return self._sampler.get_state()
-
-    def set_state(self, state: str) -> None:
-        """Restore a state from :meth:`get_state`."""
-        self._sampler.set_state(state)
 
     def version_of(self, slot: int) -> int | None:
         """The weight version that chose ``slot``'s last action (None before its first turn)."""

@@ -31,22 +31,21 @@ import json
 import sys
 import time
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
 from levels.params import LevelParams, load_params, params_from_dict, params_to_dict
-from npc.checkpoint import load_checkpoint
-from npc.policy import PolicyNet, ScriptedNPC
+from npc.checkpoint import SHIPPED_CHECKPOINT, load_checkpoint
+from npc.policy import PolicyNet
+from npc.scripted import ScriptedNPC
 from training.live.client import LearnerClient
 from training.live.learner import habit_rates
 from training.live.weights import unflatten_into
 from training.ppo import EVAL_SEED_TAG, derived_seed
 from training.rollout import Collector
 
-SHIPPED = Path(__file__).resolve().parents[2] / "npc" / "checkpoints" / "default.safetensors"
 FACTION = "monsters"
 
 
@@ -97,7 +96,7 @@ def run(minutes: float, heal: int, every: float, ratio: float, seed: int, quiet:
     """The demonstration (see the module docstring); returns the curve and the verdict."""
     torch.set_num_threads(1)
     say = (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
-    net, _ = load_checkpoint(SHIPPED)
+    net, _ = load_checkpoint(SHIPPED_CHECKPOINT)
     base = with_death_cost(load_params("arena"), death)
     poison = poisoned(base, heal)
     before = evaluate(net, base, seed=seed)
@@ -107,7 +106,7 @@ def run(minutes: float, heal: int, every: float, ratio: float, seed: int, quiet:
     say(f"shipped checkpoint, potions heal {heal}: drinking {after_change.drink_rate:.3f}  win rate "
         f"{after_change.win_rate:.3f} ({after_change.episodes} episodes)")
     client = LearnerClient(net, base, [FACTION], seed=seed, learning_rate=learning_rate)
-    probe = load_checkpoint(SHIPPED)[0]
+    probe = load_checkpoint(SHIPPED_CHECKPOINT)[0]
     curve: list[dict[str, Any]] = [{"seconds": 0.0, "version": 0, "steps": 0, **asdict(after_change)}]
     try:
         client.start()

@@ -41,7 +41,8 @@ from game.spec import SELF_COLUMN
 from levels.errors import UserError
 from levels.params import LevelParams, params_from_dict
 from npc.checkpoint import build_policy, save_checkpoint
-from npc.policy import OBS_KEYS, ScriptedNPC
+from npc.policy import OBS_KEYS
+from npc.scripted import ScriptedNPC
 from training.config import TrainConfig, config_from_dict
 from training.live import protocol as P
 from training.live.weights import SharedWeights, flatten, unflatten_into

@@ -28,7 +28,7 @@ from levels.files import atomic_write_bytes, atomic_write_text
 from levels.params import LevelParams
 from levels.shifts import BASE, apply_shift
 from npc.checkpoint import load_checkpoint
-from npc.policy import ScriptedNPC
+from npc.scripted import ScriptedNPC
 from training.config import TrainConfig
 from training.curriculum import base_params
 from training.evaluate import evaluate, wilson_interval

@@ -20,7 +20,7 @@ from levels.errors import UserError
 from levels.files import atomic_write_text
 from levels.shifts import BASE, apply_shift, load_shift, shift_names
 from npc.checkpoint import ARCHITECTURES, load_checkpoint
-from npc.policy import ScriptedNPC
+from npc.scripted import ScriptedNPC
 from training.config import load_config
 from training.curriculum import base_params
 from training.evaluate import check_eval_request, evaluate

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from levels.params import LevelParams
-from npc.policy import ScriptedNPC
+from npc.scripted import ScriptedNPC
 from training.evaluate import evaluate
 from training.live.learner import LIVE_STREAM, live_config, live_worlds
 from training.ppo import TRAIN_SEED_TAG, PPOLoop, derived_seed
