@@ -3,7 +3,7 @@
 This file only builds the parser and dispatches. Each package contributes its commands
 with an ``add_parser(subparsers)`` function that registers them and sets ``run`` (a
 function of the parsed arguments returning an exit code). Bad input anywhere raises
-``levels.errors.UserError``, printed here as one line with exit code 2.
+``levels.common.errors.UserError``, printed here as one line with exit code 2.
 
 :func:`main` is also the one backstop for failures no command anticipated (see
 docs/reliability.md): an ``OSError`` is reported with its path and reason, a
@@ -21,7 +21,7 @@ import typing
 from collections.abc import Callable
 from typing import Any
 
-from levels.errors import UserError, os_error_message
+from levels.common.errors import UserError, os_error_message
 
 PROG = "mindcrawl"
 EXIT_USAGE = 2

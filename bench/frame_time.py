@@ -46,7 +46,7 @@ import pygame  # noqa: E402
 
 import levels  # noqa: E402
 from game.ui.render import Renderer  # noqa: E402
-from game.ui.view import Hud, Sprite, ViewMode, ViewState  # noqa: E402
+from game.ui.view_state import Hud, Sprite, ViewMode, ViewState  # noqa: E402
 from levels.tiles import OPAQUE, PASSABLE, WALKABLE, Tile  # noqa: E402
 
 SIZE = (960, 600)
@@ -251,7 +251,7 @@ def game_checkpoint(folder: Path) -> tuple[Path, str]:
     A forward pass costs the same whatever the weights, so frame times hold either way;
     the note says which one ran.
     """
-    from levels.errors import UserError
+    from levels.common.errors import UserError
     from npc.checkpoint import SHIPPED_CHECKPOINT
     from npc.controllers import PolicyController
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from levels.files import atomic_write_text  # noqa: E402
+from levels.common.files import atomic_write_text  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,7 +47,7 @@ while True:
 import sys
 sys.path.insert(0, {root!r})
 from tests.test_ui_saves import started
-from game.ui.saves import save_game
+from game.ui.saved_game import save_game
 versions = [started(turns=2), started(turns=6)]
 save_game(sys.argv[1], *versions[0][:1], {{"run_id": "0"}}, versions[0][1]); print("ready", flush=True)
 i = 0
@@ -58,7 +58,7 @@ while True:
 import sys, json, torch
 sys.path.insert(0, {root!r})
 from safetensors.torch import save
-from levels.files import atomic_write_bytes
+from levels.common.files import atomic_write_bytes
 blobs = [save({{"w": torch.full((256, 1024), float(k))}}, metadata={{"mindcrawl-state": json.dumps({{"k": k}})}})
          for k in (0, 1)]
 atomic_write_bytes(sys.argv[1], blobs[0]); print("ready", flush=True)
@@ -77,7 +77,7 @@ def _loads(kind: str, path: Path) -> bool:
 
             load_checkpoint(path)
         elif kind == "game_save":
-            from game.ui.saves import load_game
+            from game.ui.saved_game import load_game
 
             load_game(path)
         else:
@@ -91,7 +91,7 @@ def _loads(kind: str, path: Path) -> bool:
 
 def trial(kind: str, directory: Path, rng: random.Random) -> dict[str, bool]:
     """One kill: start a writer, kill it at a random moment, check the file and the clean-up."""
-    from levels.files import atomic_write_bytes
+    from levels.common.files import atomic_write_bytes
 
     path = directory / f"{kind}.bin"
     env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")

@@ -5,7 +5,7 @@
 Three in four documents are valid ones from ``tests/level_strategies.py``; the rest
 are those with one field replaced by a hostile value (out of range, wrong type, NaN,
 a huge integer, a world beyond the memory budget). A refused document must raise
-:class:`~levels.errors.UserError` with a one-line message, nothing else; an accepted
+:class:`~levels.common.errors.UserError` with a one-line message, nothing else; an accepted
 one is generated with two seeds and must keep every generator guarantee
 (``tests/test_levels.check_guarantees``), read back through ``Level.from_dict`` (the
 load-time checks of ``levels.validate``) and run 20 random steps in the simulator
@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from game.batch import BatchedSim  # noqa: E402
 from game.invariants import check_world  # noqa: E402
-from levels.errors import UserError  # noqa: E402
-from levels.files import atomic_write_text  # noqa: E402
+from levels.common.errors import UserError  # noqa: E402
+from levels.common.files import atomic_write_text  # noqa: E402
 from levels.generate import generate  # noqa: E402
 from levels.level import Level  # noqa: E402
 from levels.params import params_from_dict  # noqa: E402

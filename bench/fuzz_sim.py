@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from game.batch import BatchedSim  # noqa: E402
 from game.invariants import InvariantError, check_world  # noqa: E402
-from levels.files import atomic_write_text  # noqa: E402
+from levels.common.files import atomic_write_text  # noqa: E402
 from levels.level import Level  # noqa: E402
 from levels.params import preset_names  # noqa: E402
 from npc.scripted import random_legal_actions  # noqa: E402

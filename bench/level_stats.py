@@ -46,7 +46,7 @@ from rich.table import Table  # noqa: E402
 from scipy import ndimage  # noqa: E402
 
 import levels  # noqa: E402
-from levels.files import atomic_write_text  # noqa: E402
+from levels.common.files import atomic_write_text  # noqa: E402
 from levels.params import FloorsParams  # noqa: E402
 from levels.reach import reachable  # noqa: E402
 from levels.tiles import PASSABLE, Tile  # noqa: E402

@@ -51,7 +51,7 @@ BARS = {"median_ms": 16.7, "p99_ms": 33.0, "swap_ms": 5.0}
 def make_app(data: Path) -> Any:
     """The game, spectating 15 NPCs and a hero on a 48x32 floor of ``dungeon``."""
     from game.ui import app as game_app
-    from game.ui.view import ViewMode
+    from game.ui.view_state import ViewMode
     from levels.params import FloorsParams, SpawnGroup, load_preset
 
     base = load_preset("dungeon")
@@ -233,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json == "-":
         print(json.dumps(result, indent=2))
     elif args.json:
-        from levels.files import atomic_write_text
+        from levels.common.files import atomic_write_text
 
         atomic_write_text(args.json, json.dumps(result, indent=2))
     return 0 if ok else 1

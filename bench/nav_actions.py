@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from game.actions import CORE_ACTIONS  # noqa: E402
 from game.batch import BatchedSim  # noqa: E402
 from game.spec import ENTITY_COLUMN  # noqa: E402
-from levels.files import atomic_write_text  # noqa: E402
+from levels.common.files import atomic_write_text  # noqa: E402
 from npc.nav_transformer import GOTO_FIRST, NAV_ACTIONS, NavTransformer  # noqa: E402
 from npc.policy import PolicyNet  # noqa: E402
 from npc.scripted import ScriptedNPC  # noqa: E402

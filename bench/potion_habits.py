@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from game.actions import USE_POTION  # noqa: E402
 from game.spec import SELF_COLUMN  # noqa: E402
-from levels.errors import UserError  # noqa: E402
-from levels.files import atomic_write_text  # noqa: E402
+from levels.common.errors import UserError  # noqa: E402
+from levels.common.files import atomic_write_text  # noqa: E402
 from levels.params import LevelParams, load_params  # noqa: E402
 from levels.shifts import apply_shift, load_shift  # noqa: E402
 from npc.checkpoint import load_checkpoint  # noqa: E402

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 
-from levels.files import atomic_write_text  # noqa: E402
+from levels.common.files import atomic_write_text  # noqa: E402
 from training.config import load_config  # noqa: E402
 from training.ppo import Trainer  # noqa: E402
 

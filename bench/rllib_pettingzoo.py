@@ -139,7 +139,7 @@ def main() -> int:
     algo.stop()
     ray.shutdown()
     if args.json:
-        from levels.files import atomic_write_text
+        from levels.common.files import atomic_write_text
 
         atomic_write_text(args.json, json.dumps({"params": args.params, "rows": rows, "failure": failure},
                                                 indent=2, default=float) + "\n")

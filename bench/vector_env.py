@@ -113,7 +113,7 @@ def main() -> int:
         print(f"sb3-contrib MaskablePPO (MlpPolicy) through the native env: {ppo:,.0f} steps/s")
         figures["maskable_ppo_steps_per_s"] = ppo
     if args.json:
-        from levels.files import atomic_write_text
+        from levels.common.files import atomic_write_text
 
         atomic_write_text(args.json, json.dumps(figures, indent=2) + "\n")
     return 0

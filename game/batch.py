@@ -58,7 +58,7 @@ from game.state import (
     new_outputs,
     new_world,
 )
-from levels.errors import UserError
+from levels.common.errors import UserError
 from levels.level import Level
 from levels.limits import MAX_NUM_ACTIONS, check_memory, describe, world_bytes
 from levels.params import LevelParams, load_params

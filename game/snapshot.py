@@ -23,8 +23,8 @@ import numpy as np
 from game.file_format import check_format, format_header
 from game.navigate import grow_nav_items
 from game.state import FOV_CELL, World, grow_items
-from levels.errors import LevelFileError, ParamError, UserError
-from levels.files import atomic_write_bytes, parse_json, read_user_bytes
+from levels.common.errors import LevelFileError, ParamError, UserError
+from levels.common.files import atomic_write_bytes, parse_json, read_user_bytes
 from levels.level import Level
 from levels.params import params_from_dict, params_to_dict
 

@@ -5,7 +5,7 @@ The package knows nothing of the game: it turns :class:`LevelParams` and a seed 
 Mindcrawl relies on — determinism and full reachability from the entry.
 """
 
-from levels.errors import LevelFileError, ParamError, UserError
+from levels.common.errors import LevelFileError, ParamError, UserError
 from levels.generate import generate
 from levels.level import AgentSpawn, ItemStats, Level, PlacedItem
 from levels.params import LevelParams, load_params, load_preset, preset_names, save_params

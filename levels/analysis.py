@@ -23,8 +23,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from scipy import ndimage
 
-from levels.errors import UserError
-from levels.files import atomic_write_bytes, atomic_write_text
+from levels.common.errors import UserError
+from levels.common.files import atomic_write_bytes, atomic_write_text
 from levels.generate import generate
 from levels.level import Level
 from levels.params import LevelParams, load_params, params_to_dict

@@ -2,7 +2,7 @@
 
 ``add_parser(subparsers)`` registers ``levels schema|generate|check|analyze|presets``.
 Every command function takes the parsed arguments and returns an exit code; bad input raises
-:class:`~levels.errors.UserError`, which ``main.py`` prints as one line.
+:class:`~levels.common.errors.UserError`, which ``main.py`` prints as one line.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from levels import analysis, schema
-from levels.errors import LevelFileError, UserError
+from levels.common.errors import LevelFileError, UserError
 from levels.generate import generate
 from levels.level import Level
 from levels.limits import MAX_SEED
@@ -123,7 +123,7 @@ def _writing(path: str | Path) -> Iterator[None]:
     try:
         yield
     except UserError:
-        raise  # already names the path (levels.files.OutputError)
+        raise  # already names the path (levels.common.files.OutputError)
     except OSError as exc:
         raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
 

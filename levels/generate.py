@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from levels.common.errors import ParamError
 from levels.connect import connect_regions
-from levels.errors import ParamError
 from levels.features import assign_locks_and_keys, pick_stairs, place_doors, place_hazards
 from levels.generators import get_generator
 from levels.goals import draw_goals, place_artifact, place_exits

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from levels.errors import LevelFileError, ParamError
-from levels.files import atomic_write_text, parse_json, read_user_text
+from levels.common.errors import LevelFileError, ParamError
+from levels.common.files import atomic_write_text, parse_json, read_user_text
 from levels.params import GOALS, ITEM_CATEGORIES, LevelParams, params_from_dict, params_to_dict
 from levels.tiles import TILE_CHARS, Tile
 from levels.validate import MAX_LOCK_ID, check_level

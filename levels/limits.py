@@ -23,7 +23,7 @@ import os
 import re
 from typing import TYPE_CHECKING
 
-from levels.errors import InputTooLargeError
+from levels.common.errors import InputTooLargeError
 
 if TYPE_CHECKING:
     from levels.params import LevelParams

@@ -20,8 +20,8 @@ from typing import Any
 import tomli_w
 
 from levels import schema
-from levels.errors import ParamError, ParamsTypeError
-from levels.files import MAX_TEXT_BYTES, atomic_write_text, parse_toml, read_user_text
+from levels.common.errors import ParamError, ParamsTypeError
+from levels.common.files import MAX_TEXT_BYTES, atomic_write_text, parse_toml, read_user_text
 from levels.limits import level_memory_problem
 from levels.schema import FloatRange, IntRange, Weights, param
 

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from rich.text import Text
 
-from levels.files import atomic_write_bytes
+from levels.common.files import atomic_write_bytes
 from levels.level import Level
 from levels.tiles import TILE_CHARS, Tile
 

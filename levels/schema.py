@@ -23,7 +23,7 @@ import typing
 from collections.abc import Iterator
 from typing import Any, NewType, TypeVar
 
-from levels.errors import ParamError
+from levels.common.errors import ParamError
 
 IntRange = NewType("IntRange", tuple)
 """An inclusive integer range ``(low, high)``; a single number ``n`` means ``(n, n)``."""

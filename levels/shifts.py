@@ -19,7 +19,7 @@ A shift names only what it changes. It is applied on top of any level parameters
     damage_min = 2.0         # (rounded half up, after [params])
 
 Shipped shifts live in ``levels/shifts/`` (:func:`shift_names`). Every error is one
-line naming the file and the field (:class:`levels.errors.ParamError`).
+line naming the file and the field (:class:`levels.common.errors.ParamError`).
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from levels import schema
-from levels.errors import ParamError
-from levels.files import MAX_TEXT_BYTES, parse_toml, read_user_text
+from levels.common.errors import ParamError
+from levels.common.files import MAX_TEXT_BYTES, parse_toml, read_user_text
 from levels.params import LOOT_CATEGORIES, LevelParams, SpawnGroup, deep_merge, params_from_dict, params_to_dict
 
 SHIFT_DIR = Path(__file__).parent / "shifts"

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from levels.errors import LevelFileError
+from levels.common.errors import LevelFileError
 from levels.tiles import WALKABLE, Tile
 
 if TYPE_CHECKING:

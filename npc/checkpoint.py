@@ -32,8 +32,8 @@ from safetensors.torch import save as save_tensors
 
 from game.actions import ACTIONS_VERSION
 from game.spec import OBS_VERSION, PATCH, PATCH_RADIUS, spec_dict
-from levels.errors import UserError
-from levels.files import atomic_write_bytes, parse_json, read_user_bytes
+from levels.common.errors import UserError
+from levels.common.files import atomic_write_bytes, parse_json, read_user_bytes
 from levels.limits import MAX_NUM_ACTIONS
 from npc.baseline import IdBaseline
 from npc.dense import DenseEmbedding
@@ -226,6 +226,9 @@ def _read(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
 
 def _header(path: Path, data: bytes) -> dict[str, Any]:
     """The safetensors JSON header, checking that the file holds everything it declares."""
+    # Not safetensors.safe_open(...).metadata(): it refuses the same hostile headers, but its
+    # messages ("invalid type: null, expected a tuple of size 2 at line 1 column 4520") do
+    # not name the field (data_offsets, shape, __metadata__) or the tensor, which ours do.
     if len(data) < 8:
         raise CheckpointError(f"{path}: not a safetensors file (too short: {len(data)} bytes)")
     (size,) = struct.unpack("<Q", data[:8])

@@ -17,7 +17,7 @@ from typing import Protocol
 import numpy as np
 
 from game.actions import CORE_ACTIONS
-from levels.errors import UserError
+from levels.common.errors import UserError
 from npc.checkpoint import SHIPPED_CHECKPOINT, load_checkpoint
 from npc.policy import OBS_KEYS, Policy, PolicyNet, SeededSampler
 from npc.scripted import ScriptedNPC

@@ -7,8 +7,8 @@ import sys
 import time
 from pathlib import Path
 
-from levels.errors import UserError
-from levels.files import atomic_write_bytes, atomic_write_text
+from levels.common.errors import UserError
+from levels.common.files import atomic_write_bytes, atomic_write_text
 from search.bench import NAVIGATORS, run_suite
 from search.report import TEAM_KINDS, plot_png, render_table, summarize, team_summary, to_json
 from search.scenario import load_scenarios

@@ -14,7 +14,7 @@ import networkx as nx
 import numpy as np
 
 import levels
-from levels.files import atomic_write_text
+from levels.common.files import atomic_write_text
 from levels.params import load_preset, params_from_dict, params_to_dict
 from levels.tiles import Tile
 from search.astar import grid_graph, true_distance

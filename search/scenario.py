@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from levels.errors import UserError
-from levels.files import MAX_TEXT_BYTES, parse_json, read_user_text
+from levels.common.errors import UserError
+from levels.common.files import MAX_TEXT_BYTES, parse_json, read_user_text
 from levels.tiles import TILE_CHARS, Tile
 from search.moves import BLOCKING, Cell
 

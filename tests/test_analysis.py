@@ -17,7 +17,7 @@ from levels.analysis import (
     plot_expressive_range,
     save_json,
 )
-from levels.errors import UserError
+from levels.common.errors import UserError
 from levels.level import ItemStats, Level, PlacedItem
 from levels.params import FloorsParams, LevelParams
 from levels.tiles import TILE_CHARS

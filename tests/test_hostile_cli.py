@@ -187,7 +187,7 @@ def _checkpoint_files(d: Path) -> None:
 
 
 def _save_files(d: Path) -> None:
-    from game.ui.saves import save_game
+    from game.ui.saved_game import save_game
     from tests.test_ui_saves import started
 
     for name in ("encrypted", "huge_member", "state_nested", "state_nan", "not_zip", "empty_zip", "dir"):
@@ -397,7 +397,7 @@ def test_the_valid_files_the_table_breaks_are_accepted(files: Path, capsys: pyte
         code, out, err = run_cli(argv, capsys)
         assert code == 0 and out.startswith("ok:"), err
     from game.ui.recording import Recording
-    from game.ui.saves import load_game
+    from game.ui.saved_game import load_game
     from npc.checkpoint import load_checkpoint
 
     assert Recording.load(files / "r/good.json").turns == 3

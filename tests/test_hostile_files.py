@@ -1,4 +1,4 @@
-"""Issue 17: the shared reading and writing layer (levels.files) under hostile input and faults.
+"""Issue 17: the shared reading and writing layer (levels.common.files) under hostile input and faults.
 
 Disk-full and read-only failures cannot be produced portably without root, so they
 are injected at the write layer (the ``OSError`` the kernel would return, raised by
@@ -18,9 +18,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import levels.files
-from levels.errors import OutputError, UserError
-from levels.files import (
+import levels.common.files
+from levels.common.errors import OutputError, UserError
+from levels.common.files import (
     MAX_NESTING,
     atomic_write_bytes,
     deferred_interrupts,
@@ -147,7 +147,7 @@ def test_a_failed_write_names_the_path_and_keeps_the_old_file(case: str, stage: 
     def fail(*args: object) -> None:
         raise OSError(code, os.strerror(code))
 
-    monkeypatch.setattr(levels.files.os, stage, fail)
+    monkeypatch.setattr(levels.common.files.os, stage, fail)
     with pytest.raises(OutputError, match=os.strerror(code)) as info:
         atomic_write_bytes(target, b"new")
     assert str(target) in str(info.value)

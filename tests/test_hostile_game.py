@@ -18,9 +18,9 @@ from pathlib import Path  # noqa: E402
 import pygame  # noqa: E402
 import pytest  # noqa: E402
 
-import levels.files  # noqa: E402
+import levels.common.files  # noqa: E402
 from game.ui.app import App, GameOptions  # noqa: E402
-from game.ui.saves import GameSaveError, load_game  # noqa: E402
+from game.ui.saved_game import GameSaveError, load_game  # noqa: E402
 from levels.params import load_preset  # noqa: E402
 from tests.test_hostile_cli import S_CASES, _save_files  # noqa: E402
 
@@ -75,7 +75,7 @@ def test_a_failed_save_is_a_log_line_and_the_previous_save_is_kept(case: str, tm
     def fail(*args: object) -> None:
         raise OSError(code, os.strerror(code))
 
-    monkeypatch.setattr(levels.files.os, "fsync", fail)
+    monkeypatch.setattr(levels.common.files.os, "fsync", fail)
     assert not app.save()
     assert f"Could not save: {os.strerror(code)}; the previous save is kept." in log_text(app)
     app.take_turn()  # play goes on

@@ -3,7 +3,7 @@ memory budgets decided before allocation.
 
 Hypothesis replaces one node of a real document (a generated level, a recorded run,
 a checkpoint's metadata) with a hostile value or deletes it; the loader must then
-either accept it or raise its own one-line :class:`~levels.errors.UserError`.
+either accept it or raise its own one-line :class:`~levels.common.errors.UserError`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from game.batch import BatchedSim
 from game.ui.recording import Recording, RecordingError
-from levels.errors import LevelFileError, UserError
+from levels.common.errors import LevelFileError, UserError
 from levels.generate import generate
 from levels.level import Level
 from levels.limits import BUDGET_ENV, world_bytes

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from levels.errors import UserError
+from levels.common.errors import UserError
 from npc.checkpoint import NonFiniteWeightsError, build_policy, load_checkpoint, save_checkpoint
 from tests.hostile import TINY, good_checkpoint, with_tensor_values
 from tests.test_training_cli import _factory, _parse, _toy_config

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import levels
-from levels.errors import LevelFileError, ParamError
+from levels.common.errors import LevelFileError, ParamError
 from levels.level import Level
 from levels.params import FloorsParams, params_from_dict, params_to_dict, preset_names
 from levels.reach import reachable

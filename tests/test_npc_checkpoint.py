@@ -12,7 +12,7 @@ import torch
 from safetensors.torch import save_file
 
 from game.actions import CORE_ACTIONS
-from levels.errors import UserError
+from levels.common.errors import UserError
 from npc.checkpoint import (
     ARCHITECTURES,
     METADATA_KEY,

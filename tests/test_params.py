@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from levels import schema
-from levels.errors import ParamError
+from levels.common.errors import ParamError
 from levels.params import (
     LevelParams,
     load_params,

@@ -57,7 +57,7 @@ def test_cli_writes_table_json_and_png(tmp_path: Path, capsys) -> None:  # noqa:
 def test_bad_options_are_user_errors() -> None:
     import pytest
 
-    from levels.errors import UserError
+    from levels.common.errors import UserError
 
     parser = argparse.ArgumentParser()
     add_parser(parser.add_subparsers(dest="command"))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from levels.errors import UserError
+from levels.common.errors import UserError
 from search.cli import main as cli_main
 from search.scenario import KINDS, ScenarioError, load_scenario, load_scenarios, parse_scenario
 

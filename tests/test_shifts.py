@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from levels.errors import ParamError
+from levels.common.errors import ParamError
 from levels.params import DEEPCRAWL_KINDS, load_preset
 from levels.shifts import BASE, apply_shift, load_shift, shift_from_dict, shift_names
 

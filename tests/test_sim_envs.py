@@ -21,7 +21,7 @@ import game
 import game.envs.pettingzoo_env as game_env
 from game.batch import BatchedSim
 from game.spec import observation_space
-from levels.errors import ParamError, ParamsTypeError, UserError
+from levels.common.errors import ParamError, ParamsTypeError, UserError
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")

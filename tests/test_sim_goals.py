@@ -247,7 +247,7 @@ def test_a_full_knowledge_hero_solves_generated_games_in_time(preset: str, n: in
 
 
 def test_a_level_file_cannot_give_an_agent_the_artifact(tmp_path):
-    from levels.errors import LevelFileError
+    from levels.common.errors import LevelFileError
 
     data = generate("caves", 2).to_dict()
     data["spawns"][0]["items"].append({"kind": "idol", "category": "artifact"})

@@ -13,7 +13,7 @@ from game.envs.gym_env import MindcrawlGymEnv
 from game.envs.obs_layout import flat_segments
 from game.envs.vector import MindcrawlMultiAgentVectorEnv, MindcrawlVectorEnv
 from game.spec import observation_space
-from levels.errors import UserError
+from levels.common.errors import UserError
 
 
 def random_legal(masks: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from levels.errors import UserError
+from levels.common.errors import UserError
 from npc.checkpoint import load_checkpoint, read_metadata
 from training import cli, run
 from training.evaluate import wilson_interval

@@ -25,7 +25,7 @@ from game.state import ALIVE, EQ_MELEE, FLOOR, HP, X, Y  # noqa: E402
 from game.ui.animation import TURN_SECONDS  # noqa: E402
 from game.ui.app import App, GameOptions  # noqa: E402
 from game.ui.recording import Recording, replay, state_checksum  # noqa: E402
-from game.ui.view import ViewMode  # noqa: E402
+from game.ui.view_state import ViewMode  # noqa: E402
 from levels.params import LevelParams, load_params, load_preset  # noqa: E402
 
 SIZE = (640, 400)

@@ -31,7 +31,7 @@ from game.ui.messages import MessageLog  # noqa: E402
 from game.ui.names import agent_kinds, numbered_names  # noqa: E402
 from game.ui.panel import bar_span  # noqa: E402
 from game.ui.recording import new_sim  # noqa: E402
-from game.ui.viewstate import Snapshot, make_hud  # noqa: E402
+from game.ui.view_builder import Snapshot, make_hud  # noqa: E402
 from levels.params import LevelParams, SpawnGroup, load_preset  # noqa: E402
 
 SIZE = (640, 400)

@@ -23,7 +23,7 @@ from game.ui.render.palette import VIEWER  # noqa: E402
 from game.ui.render.text import TextCache  # noqa: E402
 from game.ui.render.textures import TEX, TEXTURE_COUNT, texture_atlas  # noqa: E402
 from game.ui.render.topdown import CELL  # noqa: E402
-from game.ui.view import Hud, Sprite, ViewMode, ViewState  # noqa: E402
+from game.ui.view_state import Hud, Sprite, ViewMode, ViewState  # noqa: E402
 from levels.tiles import Tile  # noqa: E402
 
 FP_SIZE = (240, 180)  # first-person tests draw the bare view at this size

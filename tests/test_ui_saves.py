@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from game.ui.recording import Recording, new_sim, state_checksum
-from game.ui.saves import GameSaveError, load_game, peek_state, save_game
+from game.ui.saved_game import GameSaveError, load_game, peek_state, save_game
 from levels.generate import generate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,13 +69,13 @@ CRASH = textwrap.dedent("""
     import numpy as np
     sys.path.insert(0, {root!r})
     from tests.test_ui_saves import started
-    from game.ui.saves import save_game
-    import levels.files
+    from game.ui.saved_game import save_game
+    import levels.common.files
 
     sim, rec = started(turns=5)
     def die(*args, **kwargs):
         os.kill(os.getpid(), signal.SIGKILL)  # killed after writing the new bytes, before the rename
-    levels.files.os.replace = die
+    levels.common.files.os.replace = die
     save_game({path!r}, sim, {{"run_id": "second"}}, rec)
 """)
 

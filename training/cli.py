@@ -20,8 +20,8 @@ import torch
 from rich.console import Console
 from rich.table import Table
 
-from levels.errors import UserError
-from levels.files import atomic_write_text
+from levels.common.errors import UserError
+from levels.common.files import atomic_write_text
 from levels.limits import MAX_SEED
 from levels.params import preset_names
 from npc.checkpoint import ARCHITECTURES, load_checkpoint

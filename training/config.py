@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
 
-from levels.errors import UserError
-from levels.files import MAX_TEXT_BYTES, parse_toml, read_user_text
+from levels.common.errors import UserError
+from levels.common.files import MAX_TEXT_BYTES, parse_toml, read_user_text
 from levels.limits import MAX_SEED
 
 CONFIG_DIR = Path(__file__).parent / "configs"

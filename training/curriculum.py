@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 
-from levels.errors import ParamError, UserError
+from levels.common.errors import ParamError, UserError
 from levels.params import LevelParams, deep_merge, load_params, params_from_dict, params_to_dict
 from training.config import RANDOMISED_ATTRIBUTES, SIGNED_ATTRIBUTES, LootRandomisation, Phase, TrainConfig
 

@@ -17,7 +17,7 @@ import torch
 from scipy.stats import binomtest
 
 from game.goals import cause_name
-from levels.errors import UserError
+from levels.common.errors import UserError
 from levels.limits import MAX_SEED
 from npc.policy import Policy
 from training.ppo import EVAL_SEED_TAG, SimFactory, default_sim_factory, derived_seed

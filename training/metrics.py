@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from levels.files import atomic_write_bytes
+from levels.common.files import atomic_write_bytes
 
 COLUMNS = ("iteration", "steps", "minutes", "steps_per_s", "phase", "episodes", "train_win_rate", "mean_return",
            "mean_length", "rollout_s", "update_s", "policy_loss", "value_loss", "entropy", "approx_kl",

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from levels.errors import UserError
+from levels.common.errors import UserError
 from levels.params import LevelParams
 from npc.checkpoint import build_policy
 from npc.policy import Policy, PolicyNet

@@ -35,8 +35,8 @@ from safetensors import safe_open
 from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
-from levels.errors import UserError
-from levels.files import atomic_write_bytes, atomic_write_text, deferred_interrupts, parse_json, read_user_bytes
+from levels.common.errors import UserError
+from levels.common.files import atomic_write_bytes, atomic_write_text, deferred_interrupts, parse_json, read_user_bytes
 from npc.checkpoint import load_checkpoint, non_finite_tensor, save_checkpoint
 from training.config import TrainConfig, config_to_dict
 from training.evaluate import EvalResult, evaluate

@@ -36,7 +36,7 @@ from game.envs.render import RENDER_FPS, RENDER_MODES, EnvRenderer
 from game.goals import cause_name
 from game.spec import observation_space
 from game.state import PRESENT
-from levels.errors import UserError
+from levels.common.errors import UserError
 from levels.level import Level
 from levels.params import GOALS, LevelParams
 from npc.scripted import ScriptedNPC

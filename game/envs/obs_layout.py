@@ -29,7 +29,7 @@ from typing import NamedTuple
 import gymnasium as gym
 import numpy as np
 
-from levels.errors import UserError
+from levels.common.errors import UserError
 
 OBS_LAYOUTS = ("dict", "flat", "masked")
 MASK_KEY = "action_mask"

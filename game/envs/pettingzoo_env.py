@@ -52,7 +52,7 @@ from game.envs.obs_layout import Layout, flat_segments, flatten_batch
 from game.envs.render import RENDER_FPS, RENDER_MODES, EnvRenderer
 from game.spec import observation_space
 from game.state import ALIVE, FACTION, OUT_CAUSE, OUT_WINNER
-from levels.errors import UserError
+from levels.common.errors import UserError
 from levels.level import Level
 from levels.params import LevelParams
 

@@ -28,7 +28,7 @@ from game.state import (
     X,
     Y,
 )
-from levels.errors import UserError
+from levels.common.errors import UserError
 from levels.tiles import TILE_CHARS, Tile
 
 CELL = 8  # pixels per cell

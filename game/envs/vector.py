@@ -42,7 +42,7 @@ from game.batch import ActionError, BatchedSim
 from game.envs.obs_layout import Layout
 from game.spec import observation_space
 from game.state import ALIVE
-from levels.errors import UserError
+from levels.common.errors import UserError
 from levels.params import LevelParams
 from npc.scripted import ScriptedNPC
 

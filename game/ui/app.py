@@ -5,7 +5,7 @@ level). Keys go through the table in :mod:`game.ui.controls`; a turn is one step
 one-world :class:`~game.batch.BatchedSim` in which the player's action (or, when
 spectating, the NPC policy's) and every NPC's action are played together. Between
 turns, :mod:`game.ui.animation` glides agents and the camera; every frame,
-:mod:`game.ui.viewstate` builds the :class:`~game.ui.view.ViewState` the renderers draw.
+:mod:`game.ui.view_builder` builds the :class:`~game.ui.view_state.ViewState` the renderers draw.
 
 Time: the app keeps its own clock (``App.now``), advanced by ``update(dt)``. Headless
 runs pass a fixed ``dt``, so ``run(frames=N)`` is deterministic; no game logic reads
@@ -35,14 +35,14 @@ from game.ui.player_input import PlayerInput
 from game.ui.recording import Recording
 from game.ui.render import draw_frame
 from game.ui.render.notebox import draw_note_box
-from game.ui.saves import LoadedGame, load_game, peek_state, save_game
+from game.ui.saved_game import LoadedGame, load_game, peek_state, save_game
 from game.ui.session import Session, build_session, replay_session, start_session
-from game.ui.view import ViewMode
-from game.ui.viewstate import (
+from game.ui.view_builder import (
     visible_cells,
 )
-from levels.errors import UserError, write_failure
-from levels.files import write_via_buffer
+from game.ui.view_state import ViewMode
+from levels.common.errors import UserError, write_failure
+from levels.common.files import write_via_buffer
 from levels.generate import generate
 from levels.level import Level
 from levels.params import LevelParams

@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from game.ui.view import ViewMode
+from game.ui.view_state import ViewMode
 from levels.cli import positive_int, seed_value
-from levels.errors import UserError
+from levels.common.errors import UserError
 from levels.limits import MAX_WINDOW_SIDE
 from levels.params import DEFAULT_PRESET, load_params, load_preset, preset_names
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from game.state import FLOOR
 from game.ui.combat import Hit
-from game.ui.view import Effect
+from game.ui.view_state import Effect
 
 FLASH_SECONDS = 0.35
 NUMBER_SECONDS = 1.2

@@ -43,7 +43,7 @@ from game.state import (
     X,
     Y,
 )
-from game.ui.viewstate import kind_name, reach_text
+from game.ui.view_builder import kind_name, reach_text
 from levels.params import LevelParams
 
 COMPASS = {"n": "north", "ne": "north-east", "e": "east", "se": "south-east", "s": "south",

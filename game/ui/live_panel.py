@@ -17,8 +17,8 @@ from typing import Any
 import pygame
 
 from game.ui.controls import Command
-from game.ui.render.layout import layout_for
 from game.ui.render.notebox import wrap
+from game.ui.render.screen_layout import layout_for
 from levels.params import LevelParams
 from training.live.client import LearnerClient
 from training.live.controller import LiveController, factions_for

@@ -6,7 +6,7 @@ current :class:`~levels.params.LevelParams` and makes one widget per editable le
 sliders for bounded numbers (ranges get a low and a high slider), toggles for
 booleans, choice cyclers, one slider per generator in the generator mix, and text
 fields for names and lists. Every edit re-validates the whole parameter set with
-:func:`levels.params.params_from_dict`; a :class:`~levels.errors.ParamError` is shown
+:func:`levels.params.params_from_dict`; a :class:`~levels.common.errors.ParamError` is shown
 inline next to the field it names. The preview is a minimap-style thumbnail of the
 level :func:`levels.generate` makes from the edited parameters and the preview seed.
 
@@ -28,7 +28,7 @@ import pygame
 from game.ui.controls import Command
 from game.ui.render.notebox import wrap
 from levels import schema
-from levels.errors import ParamError, UserError
+from levels.common.errors import ParamError, UserError
 from levels.generate import generate
 from levels.level import Level
 from levels.params import LevelParams, params_from_dict, params_to_dict, save_params

@@ -29,8 +29,8 @@ import numpy as np
 from game.actions import CORE_ACTIONS
 from game.batch import BatchedSim
 from game.file_format import check_format, format_header
-from levels.errors import LevelFileError, UserError
-from levels.files import atomic_write_bytes, atomic_write_text, parse_json, read_user_text
+from levels.common.errors import LevelFileError, UserError
+from levels.common.files import atomic_write_bytes, atomic_write_text, parse_json, read_user_text
 from levels.level import Level
 from levels.limits import MAX_NUM_ACTIONS
 from levels.validate import MAX_LEVEL_SEED

@@ -49,7 +49,7 @@ def shoot(scene: Scene, view: str, out: Path, data_dir: Path) -> Path:
     import pygame
 
     from game.ui.app import App, GameOptions, screenshot
-    from game.ui.view import ViewMode
+    from game.ui.view_state import ViewMode
     from levels.params import load_preset
 
     options = GameOptions(load_preset(scene.preset), scene.seed, view=ViewMode(view), data_dir=data_dir,

@@ -29,8 +29,7 @@ from game.ui.goals import outcome_line, winner_note
 from game.ui.messages import MessageLog
 from game.ui.names import agent_kinds, numbered_names
 from game.ui.recording import Recording, new_sim, replay_sim
-from game.ui.view import ViewState
-from game.ui.viewstate import (
+from game.ui.view_builder import (
     CAMERA,
     Snapshot,
     ViewRequest,
@@ -42,7 +41,8 @@ from game.ui.viewstate import (
     turn_messages,
     visible_cells,
 )
-from levels.errors import UserError
+from game.ui.view_state import ViewState
+from levels.common.errors import UserError
 from levels.level import Level
 from levels.render import faction_colours
 from levels.tiles import WALKABLE, Tile

@@ -35,7 +35,7 @@ def warm_up(preset: str = "dungeon", out=sys.stdout) -> dict[str, float]:
 
     from game.ui.animation import TURN_SECONDS
     from game.ui.app import App, GameOptions
-    from game.ui.view import ViewMode
+    from game.ui.view_state import ViewMode
     from levels.params import load_preset
 
     def start() -> App:

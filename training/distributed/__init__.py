@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from levels.errors import UserError
+from levels.common.errors import UserError
 
 INSTALL_HINT = "pip install -e '.[ray]'"
 

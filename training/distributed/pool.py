@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from levels.errors import UserError
+from levels.common.errors import UserError
 from npc.policy import Policy, PolicyNet
 from training.config import TrainConfig
 from training.distributed import import_ray

@@ -15,7 +15,7 @@ import logging
 import os
 from typing import Any
 
-from levels.errors import UserError
+from levels.common.errors import UserError
 from npc.policy import Policy
 from training.config import TrainConfig
 from training.distributed import import_ray

@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json == "-":
         print(json.dumps(verdict, indent=2))
     elif args.json:
-        from levels.files import atomic_write_text
+        from levels.common.files import atomic_write_text
 
         atomic_write_text(args.json, json.dumps(verdict, indent=2))
     return 0 if verdict["passed"] else 1

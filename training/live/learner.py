@@ -38,7 +38,7 @@ import torch
 from game.actions import USE_POTION
 from game.slots import AgentLayout
 from game.spec import SELF_COLUMN
-from levels.errors import UserError
+from levels.common.errors import UserError
 from levels.params import LevelParams, params_from_dict
 from npc.checkpoint import build_policy, save_checkpoint
 from npc.policy import OBS_KEYS

@@ -23,8 +23,8 @@ import torch
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-from levels.errors import UserError
-from levels.files import atomic_write_bytes, atomic_write_text
+from levels.common.errors import UserError
+from levels.common.files import atomic_write_bytes, atomic_write_text
 from levels.params import LevelParams
 from levels.shifts import BASE, apply_shift
 from npc.checkpoint import load_checkpoint

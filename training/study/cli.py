@@ -16,8 +16,8 @@ from typing import Any
 import torch
 from rich.console import Console
 
-from levels.errors import UserError
-from levels.files import atomic_write_text
+from levels.common.errors import UserError
+from levels.common.files import atomic_write_text
 from levels.shifts import BASE, apply_shift, load_shift, shift_names
 from npc.checkpoint import ARCHITECTURES, load_checkpoint
 from npc.scripted import ScriptedNPC

@@ -37,8 +37,8 @@ from typing import Any
 import numpy as np
 from rich.console import Console
 
-from levels.errors import UserError
-from levels.files import atomic_write_bytes
+from levels.common.errors import UserError
+from levels.common.files import atomic_write_bytes
 from levels.shifts import BASE, apply_shift, load_shift
 from npc.checkpoint import load_checkpoint
 from training.curriculum import base_params

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from levels.errors import UserError
-from levels.files import atomic_write_text
+from levels.common.errors import UserError
+from levels.common.files import atomic_write_text
 from levels.shifts import Shift
 from training.config import TrainConfig, config_from_dict, config_to_dict
 

@@ -1,4 +1,4 @@
-"""Renderers of a :class:`~game.ui.view.ViewState`: first-person, top-down and isometric views, HUD.
+"""Renderers of a :class:`~game.ui.view_state.ViewState`: first-person, top-down and isometric views, HUD.
 
 Typical use by the app::
 
@@ -22,12 +22,12 @@ from game.ui.render.hits import big_map_rect, draw_hit_marks
 from game.ui.render.hud import draw_log, draw_panel, draw_stats
 from game.ui.render.icons import IconCache
 from game.ui.render.isometric import IsometricRenderer
-from game.ui.render.layout import Layout, layout_for
 from game.ui.render.minimap import Minimap
 from game.ui.render.overlay import draw_help
+from game.ui.render.screen_layout import Layout, layout_for
 from game.ui.render.text import Label, TextCache
 from game.ui.render.topdown import TopDownRenderer
-from game.ui.view import Sprite, ViewMode, ViewState
+from game.ui.view_state import Sprite, ViewMode, ViewState
 from levels.tiles import Tile
 
 LABEL_SIZE = 18

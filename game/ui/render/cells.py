@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from game.ui.view import ViewState
+from game.ui.view_state import ViewState
 from levels.tiles import OPAQUE
 
 UNEXPLORED, REMEMBERED, VISIBLE = 0, 1, 2

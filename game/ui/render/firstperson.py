@@ -18,7 +18,7 @@ from game.ui.render.raycast import cast_scene, draw_sprites
 from game.ui.render.sprites import BILLBOARD_SIZE, DEFAULT_BILLBOARD_SIZE, SpriteAtlas
 from game.ui.render.text import Label
 from game.ui.render.textures import CEILING_TEXTURE, FLOOR_TEXTURE, WALL_TEXTURE, texture_atlas
-from game.ui.view import Sprite, ViewState
+from game.ui.view_state import Sprite, ViewState
 
 FOV_DEGREES = 72.0  # horizontal field of view
 FOG = 0.17  # light falls to 1/e after about six cells

@@ -12,7 +12,7 @@ import math
 import pygame
 
 from game.ui.render.text import TextCache
-from game.ui.view import ViewMode, ViewState
+from game.ui.view_state import ViewMode, ViewState
 
 MARK = (255, 60, 50)
 NUMBER = (255, 235, 120)

@@ -11,7 +11,7 @@ import pygame
 from game.ui.render.palette import PANEL, PANEL_EDGE, dim
 from game.ui.render.sprites import ITEM_COLOUR
 from game.ui.render.text import TextCache
-from game.ui.view import Hud
+from game.ui.view_state import Hud
 
 TITLE_SIZE, TEXT_SIZE, SMALL_SIZE = 24, 20, 18
 LINE = 20  # pixels between text lines

@@ -6,7 +6,7 @@ import numpy as np
 import pygame
 
 from game.ui.render.sprites import SpriteAtlas
-from game.ui.view import Sprite
+from game.ui.view_state import Sprite
 
 
 class IconCache:

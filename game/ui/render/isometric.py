@@ -18,7 +18,7 @@ from game.ui.render.icons import IconCache, draw_hp_bar
 from game.ui.render.palette import BACKGROUND, MAP_LIGHT, VIEWER
 from game.ui.render.text import Label
 from game.ui.render.textures import FLOOR_TEXTURE, TEX, WALL_TEXTURE, texture_atlas
-from game.ui.view import Sprite, ViewState
+from game.ui.view_state import Sprite, ViewState
 from levels.tiles import TILE_COUNT
 
 TILE_W, TILE_H = 48, 24  # the floor diamond

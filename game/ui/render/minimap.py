@@ -11,7 +11,7 @@ from game.ui.render.cells import VISIBLE, cell_states
 from game.ui.render.firstperson import FOV_DEGREES
 from game.ui.render.palette import BACKGROUND, PANEL_EDGE, PATH_COLOURS, VIEWER, state_tile_colours
 from game.ui.render.sprites import sprite_colour
-from game.ui.view import ViewState
+from game.ui.view_state import ViewState
 
 FOV_TINT = np.array([40, 34, 0], np.int16)  # added to cells in view, a warm glow
 CONE = (200, 190, 120)  # the edges of the first-person view

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import pygame
 
-from game.ui.render.layout import layout_for
 from game.ui.render.palette import PANEL, PANEL_EDGE
+from game.ui.render.screen_layout import layout_for
 
 PAD = 10
 TITLE_COLOUR = (255, 215, 120)

@@ -3,7 +3,7 @@
 The kernels draw into an ``(w, h, 3)`` uint8 colour buffer indexed ``[x, y]`` (the
 layout of ``pygame.surfarray``) and an ``(w, h)`` float32 depth buffer. Coordinates are
 *grid* coordinates: cell ``(y, x)`` spans ``[x, x+1) x [y, y+1)``, so a cell centre is
-at ``x + 0.5`` (the :class:`~game.ui.view.ViewState` convention plus one half).
+at ``x + 0.5`` (the :class:`~game.ui.view_state.ViewState` convention plus one half).
 
 The camera is a position, a unit direction ``(dir_x, dir_y)`` and a camera plane
 ``(plane_x, plane_y)`` perpendicular to it whose length is ``tan(fov / 2)``; ``proj``

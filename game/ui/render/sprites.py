@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from game.ui.view import Sprite
+from game.ui.view_state import Sprite
 
 SPRITE = 64
 

@@ -19,7 +19,7 @@ from game.ui.render.palette import BACKGROUND, MAP_LIGHT, PATH_COLOURS, VIEWER, 
 from game.ui.render.sprites import sprite_colour
 from game.ui.render.text import Label
 from game.ui.render.textures import FLOOR_TEXTURE, TEX, WALL_TEXTURE, texture_atlas
-from game.ui.view import ViewState
+from game.ui.view_state import ViewState
 from levels.tiles import TILE_COUNT, Tile
 
 CELL = 30  # pixels per cell

@@ -1,4 +1,4 @@
-"""From the simulation to a :class:`~game.ui.view.ViewState`: what one frame shows.
+"""From the simulation to a :class:`~game.ui.view_state.ViewState`: what one frame shows.
 
 Everything here reads the batched simulator's state (world 0 of a batch of one) and
 returns plain data: the floor as the viewer knows it, what it sees now, sprites at
@@ -54,7 +54,7 @@ from game.state import (
 )
 from game.ui.animation import Pose, Tween
 from game.ui.effects import tinted
-from game.ui.view import Effect, Hud, Sprite, ViewState
+from game.ui.view_state import Effect, Hud, Sprite, ViewState
 from levels.level import ITEM_ATTRIBUTES
 from levels.params import LevelParams
 from levels.tiles import Tile

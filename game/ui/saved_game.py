@@ -1,6 +1,6 @@
 """Game save files: the simulator's full state, the app's own state and the recording.
 
-A game save is one zip archive written atomically (:func:`levels.files.atomic_write_bytes`:
+A game save is one zip archive written atomically (:func:`levels.common.files.atomic_write_bytes`:
 temporary file, fsync, rename), so killing the game during a save leaves the previous
 save intact. It holds three members:
 
@@ -26,8 +26,8 @@ from typing import Any
 from game.batch import BatchedSim
 from game.snapshot import load_sim, save_sim
 from game.ui.recording import Recording, RecordingError
-from levels.errors import UserError
-from levels.files import MAX_FILE_BYTES, atomic_write_bytes, parse_json, read_user_bytes
+from levels.common.errors import UserError
+from levels.common.files import MAX_FILE_BYTES, atomic_write_bytes, parse_json, read_user_bytes
 
 FORMAT_NAME = "mindcrawl-game-save"
 FORMAT_VERSION = 1

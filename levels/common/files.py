@@ -9,7 +9,7 @@ for every file format (docs/reliability.md):
   documents nested deeper than :data:`MAX_NESTING`, JSON's ``NaN``/``Infinity``, and
   integers of more digits than Python converts, with the caller's one-line error;
 - writes are atomic (temporary file in the same directory, fsync, rename); a failed
-  write raises :class:`~levels.errors.OutputError` naming the path, the old file is
+  write raises :class:`~levels.common.errors.OutputError` naming the path, the old file is
   untouched, and temporary files a killed writer left behind are removed next time.
 """
 
@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from levels.errors import OutputError
+from levels.common.errors import OutputError
 
 #: Default read limit for a user-named file (saves, checkpoints, recordings).
 MAX_FILE_BYTES = 512 * 2**20
