@@ -1,7 +1,8 @@
 """The game application: the pygame loop, key handling, turns, and the screens around them.
 
-One :class:`App` owns the window and the current :class:`Session` (one run on one
-level). Keys go through the table in :mod:`game.ui.controls`; a turn is one step of a
+One :class:`App` owns the window and the current :class:`~game.ui.session.Session`
+(one run on one level). Keys go through the table in :mod:`game.ui.controls`; the
+player's commands become actions in :mod:`game.ui.player_input`; a turn is one step of a
 one-world :class:`~game.batch.BatchedSim` in which the player's action (or, when
 spectating, the NPC policy's) and every NPC's action are played together. Between
 turns, :mod:`game.ui.animation` glides agents and the camera; every frame,
