@@ -5,11 +5,16 @@ The package knows nothing of the game: it turns :class:`LevelParams` and a seed 
 Mindcrawl relies on — determinism and full reachability from the entry.
 """
 
-from levels.common.errors import LevelFileError, ParamError, UserError
-from levels.generate import generate
-from levels.level import AgentSpawn, ItemStats, Level, PlacedItem
-from levels.params import LevelParams, load_params, load_preset, preset_names, save_params
-from levels.tiles import Tile
+from levels.common.kernel_cache import refresh_kernel_cache
+
+# Before any kernel runs: drop numba's cache if a kernel source changed (see the module).
+refresh_kernel_cache()
+
+from levels.common.errors import LevelFileError, ParamError, UserError  # noqa: E402
+from levels.generate import generate  # noqa: E402
+from levels.level import AgentSpawn, ItemStats, Level, PlacedItem  # noqa: E402
+from levels.params import LevelParams, load_params, load_preset, preset_names, save_params  # noqa: E402
+from levels.tiles import Tile  # noqa: E402
 
 __all__ = [
     "AgentSpawn",
