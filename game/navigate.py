@@ -396,10 +396,6 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
                     value[prev_target] = V_EXPLORE
                     kind_of[prev_target] = K_EXPLORE
                 value[prev_target] -= COMMIT
-            least = np.inf  # the least offset of a target set below (bounds the search)
-            for k in range(nt):
-                if value[touched[k]] < least:
-                    least = value[touched[k]]
             # stairs: a floor not visited for a while is worth going to
             for g_ in range(F):
                 floor_value[g_] = V_STAIRS if turn - visited[b, a, g_] > REVISIT or visited[b, a, g_] < 0 \
@@ -429,7 +425,7 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
 
             for attempt in range(2):
                 move, best, total = nearest_target(known, fc, fk, extra, plane, Wd, here, value, turn, P,
-                                                   flags, SEARCH_LIMIT, S, V_EXPLORE, floor_value, least)
+                                                   flags, SEARCH_LIMIT, S, V_EXPLORE, floor_value, touched[:nt])
                 kind = K_NONE
                 if best < 0:
                     # nothing to do: patrol to a far known cell drawn from a slow hash
@@ -445,7 +441,7 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
                             kind_of[c] = K_PATROL
                             move, best, total = nearest_target(known, fc, fk, extra, plane, Wd, here, value,
                                                                turn, P, flags, 4.0 * SEARCH_LIMIT, S, np.inf,
-                                                               no_floor, min(least, V_PATROL))
+                                                               no_floor, touched[:nt])
                             break
                 if best >= 0:
                     if value[best] < np.inf:

@@ -242,21 +242,29 @@ def _base_cost(known, conf, cut, n: int, tick: int, P, flags: int) -> float:
 def move_allowed(known, plane: int, width: int, u: int, d: int, flags: int) -> bool:
     """Whether the 8-direction move ``d`` out of ``u`` may be planned (the map edge included)."""
     r = u % plane
-    y = r // width
-    x = r % width
-    ny = y + DIRS[d, 0]
-    nx = x + DIRS[d, 1]
-    height = plane // width
-    if ny < 0 or ny >= height or nx < 0 or nx >= width:
+    ny = r // width + DIRS[d, 0]
+    nx = r % width + DIRS[d, 1]
+    if ny < 0 or ny >= plane // width or nx < 0 or nx >= width:
         return False
-    if DIRS[d, 0] == 0 or DIRS[d, 1] == 0:
+    return corner_ok(known, width, u, d, flags)
+
+
+@njit(cache=True, inline="always")
+def corner_ok(known, width: int, u: int, d: int, flags: int) -> bool:
+    """The corner rule for move ``d`` out of ``u``, whose target the caller knows is on the map.
+
+    Orthogonal moves always pass. The planners' inner loops call this one, not
+    :func:`move_allowed`: they know the cell's row and column already, and the integer
+    divisions that recover them were most of a search's time.
+    """
+    dy = DIRS[d, 0]
+    dx = DIRS[d, 1]
+    if dy == 0 or dx == 0:
         return True
-    base = u - r
-    v = base + ny * width + nx
-    a = known[base + y * width + nx]
-    b = known[base + ny * width + x]
+    a = known[u + dx]
+    b = known[u + dy * width]
     if flags & F_GAME:
-        if _is_door_code(known[u]) or _is_door_code(known[v]):
+        if _is_door_code(known[u]) or _is_door_code(known[u + dy * width + dx]):
             return False
         return _walkable_code(a) or _walkable_code(b)
     return not (_blocking_code(a) or _blocking_code(b))
@@ -336,7 +344,7 @@ def route_to(known, conf, cut, extra, plane: int, width: int, start: int, goals,
             u = v - r + uy * width + ux
             if done[u] == cur or (valid[u] == cur and gv >= g[u]):
                 continue
-            if not move_allowed(known, plane, width, u, d, flags):
+            if not corner_ok(known, width, u, d, flags):
                 continue
             if u != start and enter_cost(known, conf, cut, extra, u, tick, P, flags) < 0.0:
                 continue
@@ -397,18 +405,21 @@ def _cheb(plane: int, width: int, a: int, b: int) -> int:
 @njit(cache=True)
 def nearest_target(known, conf, cut, extra, plane: int, width: int, start: int, target_value,
                    tick: int, P, flags: int, limit: float, S, unknown_value: float,
-                   floor_value, least_target: float) -> tuple[int, int, float]:
+                   floor_value, targets) -> tuple[int, int, float]:
     """Forward wavefront from ``start`` to the cheapest target.
 
     ``target_value[n]`` (float64 [N], ``inf`` where ``n`` is no target) is added to the route
     cost of reaching ``n``; the target with the least total wins (ties: the first reached).
     Every unseen cell is a target of value ``unknown_value`` (exploring), and every cell of
-    another floor ``g`` one of value ``floor_value[g]`` (taking stairs there). ``least_target``
-    is a lower bound of ``target_value`` (the caller knows what it set; 0 is safe when none is
-    negative).
+    another floor ``g`` one of value ``floor_value[g]`` (taking stairs there). ``targets``
+    lists the cells where ``target_value`` is finite (the caller knows what it set).
     Unknown cells are entered at the ``unknown`` cost but never expanded (an unseen cell
     ends a route: it is where exploring stops). The search stops once no target can beat
-    the best found or the route cost passes ``limit``. Returns ``(move, target, total)``:
+    the best found or the route cost passes ``limit``: a listed target not reached yet
+    cannot cost less than ``max(k, h) + value`` (``k`` the wavefront's cost, ``h`` its grid
+    distance times the cheapest step), so the search need not run on to the most
+    attractive target's offset once that target is out of reach of the best; the result
+    is the one the unbounded search gives. Returns ``(move, target, total)``:
     the first move of the winner's route (:data:`NO_MOVE` if it is ``start`` itself or none
     was found), its cell (-1: none) and its total.
     """
@@ -421,11 +432,12 @@ def nearest_target(known, conf, cut, extra, plane: int, width: int, start: int, 
     size = _push(keys, nodes, 0, 0.0, start)
     best = INF
     best_n = -1
-    least = min(least_target, unknown_value)  # the least offset bounds what remains
-    for k in range(floor_value.shape[0]):
-        if floor_value[k] < least:
-            least = floor_value[k]
     here_floor = start // plane
+    least = unknown_value  # the least offset of the targets that are not listed
+    for k in range(floor_value.shape[0]):
+        if k != here_floor and floor_value[k] < least:
+            least = floor_value[k]
+    step = min(1.0, P[P_WATER], P[P_UNKNOWN])  # no move costs less
     height = plane // width
     while size > 0:
         k = keys[0]
@@ -433,9 +445,12 @@ def nearest_target(known, conf, cut, extra, plane: int, width: int, start: int, 
         size = _pop(keys, nodes, size)
         if done[u] == cur or k > g[u]:
             continue
-        done[u] = cur
-        if k + least >= best or k > limit:
+        if k > limit:
             break
+        if k + least >= best and _listed_beaten(targets, target_value, done, cur, plane, width, start, k, step,
+                                                best):
+            break
+        done[u] = cur
         tv = target_value[u]
         if known[u] == 0 and unknown_value < tv:
             tv = unknown_value
@@ -458,7 +473,7 @@ def nearest_target(known, conf, cut, extra, plane: int, width: int, start: int, 
                 if ny < 0 or ny >= height or nx < 0 or nx >= width:
                     continue
                 v = u - r + ny * width + nx
-                if done[v] == cur or not move_allowed(known, plane, width, u, d, flags):
+                if done[v] == cur or not corner_ok(known, width, u, d, flags):
                     continue
             else:
                 v = _stairs_link(known, plane, cells, u, False, flags)
@@ -479,6 +494,19 @@ def nearest_target(known, conf, cut, extra, plane: int, width: int, start: int, 
     if best_n < 0:
         return NO_MOVE, -1, INF
     return (first[best_n] if best_n != start else NO_MOVE), best_n, best
+
+
+@njit(cache=True, inline="always")
+def _listed_beaten(targets, target_value, done, cur: int, plane: int, width: int, start: int, k: float,
+                   step: float, best: float) -> bool:
+    """Whether no listed target still open can end a route costing less than ``best``."""
+    for i in range(targets.shape[0]):
+        t = targets[i]
+        if done[t] == cur:
+            continue
+        if max(k, step * _cheb(plane, width, start, t)) + target_value[t] < best:
+            return False
+    return True
 
 
 @njit(cache=True)
@@ -547,10 +575,8 @@ def distance_field(known, conf, cut, extra, plane: int, width: int, sources, tic
             nx = x + DIRS[d, 1]
             if ny < 0 or ny >= height or nx < 0 or nx >= width:
                 continue
-            if not move_allowed(known, plane, width, u, d, flags):
-                continue
             v = u - r + ny * width + nx
-            if done[v] == cur:
+            if done[v] == cur or not corner_ok(known, width, u, d, flags):
                 continue
             c = enter_cost(known, conf, cut, extra, v, tick, P, flags)
             if c < 0.0:
@@ -562,5 +588,5 @@ def distance_field(known, conf, cut, extra, plane: int, width: int, sources, tic
 
 
 __all__ = ["DIRS", "F_GAME", "field_value", "F_TIE_GOAL", "F_UNKNOWN_STAIRS", "MOVE_STAIRS", "NO_MOVE",
-           "NavParams", "Scratch", "distance_field", "enter_cost", "move_allowed",
+           "NavParams", "Scratch", "corner_ok", "distance_field", "enter_cost", "move_allowed",
            "nearest_target", "new_scratch", "route_moves", "route_to"]

@@ -100,12 +100,13 @@ def test_nearest_target_weighs_distance_and_offsets() -> None:
     value[0] = 0.0  # 4 steps west of the start
     value[6] = 0.0  # 2 steps east
     no_floors = np.full(1, np.inf)
+    targets = np.array([0, 6])
     move, best, total = nearest_target(known, conf, cut, extra, 9, 9, 4, value, 0, P, 1, 100.0, S, np.inf,
-                                       no_floors, 0.0)
+                                       no_floors, targets)
     assert (move, best, total) == (2, 6, 2.0)
     value[0] = -3.0  # the far one is worth more: 4 - 3 < 2
     move, best, total = nearest_target(known, conf, cut, extra, 9, 9, 4, value, 0, P, 1, 100.0, S, np.inf,
-                                       no_floors, -3.0)
+                                       no_floors, targets)
     assert (move, best, total) == (6, 0, 1.0)
 
 
