@@ -466,20 +466,28 @@ def nearest_target(known, conf, cut, extra, plane: int, width: int, start: int, 
         y = r // width
         x = r % width
         fu = first[u]
-        for d in range(9):
-            if d < 8:
-                ny = y + DIRS[d, 0]
-                nx = x + DIRS[d, 1]
-                if ny < 0 or ny >= height or nx < 0 or nx >= width:
+        code = known[u]
+        # the game's rule allows no diagonal out of a door: then only moves 0, 2, 4, 6 are tried
+        last = 4 if flags & F_GAME and _is_door_code(code) else 8
+        stairs = code == _DOWN + 1 or code == _UP + 1 or (flags & F_UNKNOWN_STAIRS and code == 0)
+        for j in range(last + 1):
+            d = j if last == 8 else 2 * j
+            if j == last:
+                if not stairs:
                     continue
-                v = u - r + ny * width + nx
-                if done[v] == cur or not corner_ok(known, width, u, d, flags):
-                    continue
-            else:
+                d = MOVE_STAIRS
                 v = _stairs_link(known, plane, cells, u, False, flags)
                 if v < 0:
                     v = _stairs_link(known, plane, cells, u, True, flags)
                 if v < 0 or done[v] == cur:
+                    continue
+            else:
+                ny = y + DIRS[d, 0]
+                nx = x + DIRS[d, 1]
+                if ny < 0 or ny >= height or nx < 0 or nx >= width:
+                    continue
+                v = u + DIRS[d, 0] * width + DIRS[d, 1]
+                if done[v] == cur or (d & 1 and not corner_ok(known, width, u, d, flags)):
                     continue
             c = enter_cost(known, conf, cut, extra, v, tick, P, flags)
             if c < 0.0:
