@@ -115,6 +115,7 @@ REVISIT = 150  # turns before a floor visited is worth going back to
 FLEE_RADIUS = 16.0
 FOLLOW_MAX = 6  # a planned route is followed for at most this many moves before a new search
 FLEE_HP = 0.5  # the flee move is worked out only below this share of max HP
+TRACK_TURNS = 24  # an enemy out of view is tracked from hiding place to hiding place this long
 
 
 
@@ -310,6 +311,9 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
                             seen_agent[b, a, o] = c + plane
                         elif t == STAIRS_UP and f > 0:
                             seen_agent[b, a, o] = c - plane
+                        elif md == MODE_HEBBIAN and turn - seen_turn[b, a, o] <= TRACK_TURNS:
+                            # it stepped out of view from there: look for it next where it can hide
+                            seen_agent[b, a, o] = _hidden_neighbour(known, vis, G, y, x, c, plane, Wd)
                         else:
                             seen_agent[b, a, o] = -1
                         fresh = True
@@ -335,15 +339,17 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
             # planned move, nothing new was seen, and the next step is still open (a search
             # at least every FOLLOW_MAX turns)
             k = path_pos[b, a]
-            if (not fresh and k < path_len[b, a] and here == expect[b, a] and tgt == plan_tgt[b, a]
-                    and _still_target(prev_kind, prev_target, seen_agent[b, a], seen_item[b, a], ag[b], fac)):
+            still = _still_target(prev_kind, prev_target, seen_agent[b, a], seen_turn[b, a], seen_item[b, a], ag[b],
+                                  fac, turn, md == MODE_HEBBIAN)
+            if not fresh and k < path_len[b, a] and here == expect[b, a] and tgt == plan_tgt[b, a] and still > 0:
                 mv = path[b, a, k]
                 v = next_cell(known, plane, Wd, F, here, mv)
-                if v >= 0 and (mv == MOVE_STAIRS or occ[b, f, (v % plane) // Wd, v % Wd] < 0) and \
-                        enter_cost(known, fc, fk, extra, v, turn, P, F_GAME) >= 0.0:
+                # (a step into a cell still unseen is not followed blindly: a new search decides)
+                if v >= 0 and known[v] != 0 and (mv == MOVE_STAIRS or occ[b, f, (v % plane) // Wd, v % Wd] < 0) \
+                        and enter_cost(known, fc, fk, extra, v, turn, P, F_GAME) >= 0.0:
                     path_pos[b, a] = k + 1
                     expect[b, a] = v
-                    o_[NAV_KIND] = prev_kind
+                    o_[NAV_KIND] = K_MEMORY if prev_kind == K_ENEMY and still == 2 else prev_kind
                     o_[NAV_COST] = max(prev_cost - 1, 0)
                     o_[NAV_TARGET] = prev_target
                     o_[NAV_ACTION] = move_action(tiles[b], f, y, x, mv)
@@ -480,9 +486,6 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
             plan_tgt[b, a] = tgt
             if not wait and best >= 0 and move != NO_MOVE:
                 n_moves = route_moves(S, plane, Wd, here, best, path[b, a])
-                # the last step into an unseen cell is not followed blindly
-                if known[best] == 0:
-                    n_moves -= 1
                 path_len[b, a] = min(n_moves, FOLLOW_MAX)
                 path_pos[b, a] = 1
                 expect[b, a] = next_cell(known, plane, Wd, F, here, move)
@@ -493,18 +496,55 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
 
 
 @njit(cache=True, inline="always")
-def _still_target(kind: int, cell: int, seen_agent, seen_item, ag_b, fac: int) -> bool:
-    """Whether last turn's target is still one: the enemy or item is still remembered there."""
+def _still_target(kind: int, cell: int, seen_agent, seen_turn, seen_item, ag_b, fac: int, turn: int,
+                  memory: bool) -> int:
+    """Whether last turn's target is still one: 0 no, 1 yes, 2 yes but the enemy is out of view now.
+
+    An enemy or item must still be remembered at that cell; without ``memory`` (D* Lite's
+    model) an enemy must be in view there now.
+    """
     if kind == K_NONE:
-        return False
-    found = kind not in (K_ENEMY, K_MEMORY, K_ITEM)  # loops, not any(): numba compiles no generators
+        return 0
+    if kind not in (K_ENEMY, K_MEMORY, K_ITEM):
+        return 1
     if kind == K_ITEM:
         for i in range(seen_item.shape[0]):
-            found = found or seen_item[i] == cell
-    elif not found:
-        for o in range(seen_agent.shape[0]):
-            found = found or (seen_agent[o] == cell and ag_b[o, FACTION] != fac)
-    return found
+            if seen_item[i] == cell:
+                return 1
+        return 0
+    remembered = False
+    for o in range(seen_agent.shape[0]):
+        if seen_agent[o] == cell and ag_b[o, FACTION] != fac:
+            if seen_turn[o] == turn:
+                return 1
+            remembered = True
+    return 2 if remembered and memory else 0
+
+
+@njit(cache=True)
+def _hidden_neighbour(known, vis, G: int, y: int, x: int, c: int, plane: int, Wd: int) -> int:
+    """Where an enemy last seen at ``c`` (now in view, empty) most likely went: -1 if nowhere.
+
+    The neighbour of ``c`` out of the agent's view that the agent does not know to be a wall,
+    farthest from the agent (it stepped away; ties: direction order). The place-percept
+    memory moves there, so a hunter looks round the corner instead of giving up.
+    """
+    H = plane // Wd
+    cr = c % plane
+    cy, cx = cr // Wd, cr % Wd
+    best, far = -1, -1
+    for d in range(8):
+        ny, nx = cy + DIRS[d, 0], cx + DIRS[d, 1]
+        if ny < 0 or ny >= H or nx < 0 or nx >= Wd or _visible(vis, G, y, x, ny, nx):
+            continue
+        v = c - cr + ny * Wd + nx
+        code = known[v]
+        if code != 0 and code - 1 in (0, 3, 4, 8):  # wall, closed or locked door, lava
+            continue
+        dist = max(abs(ny - y), abs(nx - x))
+        if dist > far:
+            best, far = v, dist
+    return best
 
 
 @njit(cache=True, inline="always")
