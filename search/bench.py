@@ -11,6 +11,7 @@ import numpy as np
 
 from search.astar import AStarNavigator, grid_graph, true_distance
 from search.compiled import CompiledHebbianNavigator, CompiledOptions
+from search.concurrent import run_team
 from search.dstar_lite import DStarLiteNavigator
 from search.moves import BLOCKING
 from search.navigator import Navigator
@@ -52,6 +53,7 @@ class Run:
     graph_edges: int = 0
     expansions: int = 0  # planner node expansions (incremental navigators; 0 for the oracle)
     oracle_steps: int | None = None
+    team_steps: list[int] = field(default_factory=list)  # concurrent scenarios: ticks of each agent
 
     @property
     def ratio(self) -> float | None:
@@ -71,7 +73,7 @@ class Run:
                 "plan_ms_p95": float(np.percentile(times, 95)),
                 "plan_cpu_ms_median": float(np.median(cpu)), "plan_cpu_ms_p99": float(np.percentile(cpu, 99)),
                 "graph_nodes": self.graph_nodes,
-                "graph_edges": self.graph_edges, "expansions": self.expansions}
+                "graph_edges": self.graph_edges, "expansions": self.expansions, "team_steps": self.team_steps}
 
 
 class TrueMaps:
@@ -90,9 +92,12 @@ class TrueMaps:
 
 def run(scenario: Scenario, name: str, factory: NavigatorFactory, maps: TrueMaps) -> Run:
     """Run one navigator through ``scenario`` until it arrives or the budget runs out."""
+    result = Run(scenario.name, scenario.kind, name, scenario.shape[1] * scenario.shape[2], False, 0, 0)
+    if scenario.agents:
+        run_team(scenario, name, factory, name == ORACLE, result)
+        return result
     world = World(scenario, full_view=name == ORACLE)
     nav = factory(scenario.shape)
-    result = Run(scenario.name, scenario.kind, name, scenario.shape[1] * scenario.shape[2], False, 0, 0)
     pending: list[tuple[int, int]] = []  # (reopen event index, tick) awaiting the agent's first visit
     reopens: list[tuple[int, int, tuple[int, int, int]]] = []
     extras: list[tuple[int, int]] = []  # (event time, true distance then)

@@ -19,7 +19,7 @@ from levels.params import load_preset, params_from_dict, params_to_dict
 from levels.tiles import Tile
 from search.astar import grid_graph, true_distance
 from search.moves import Cell
-from search.scenario import Event, Scenario
+from search.scenario import Event, Scenario, TeamMate
 
 OUT = Path(__file__).parent / "scenarios"
 _DOORS = (Tile.DOOR_CLOSED, Tile.DOOR_LOCKED, Tile.DOOR_OPEN)
@@ -393,12 +393,71 @@ def intermittent_suite(rng: np.random.Generator, count: int = 6) -> list[Scenari
     return out
 
 
+def concurrent_suite(rng: np.random.Generator, count: int = 6, first_seed: int = 900) -> list[Scenario]:
+    """Teams moving at the same time: hunters of a walking goal, and agents crossing in corridors.
+
+    Even ``i``: a team of 2-4 hunters starts around the map and hunts a goal that walks one
+    cell every 2-3 ticks. Odd ``i``: 3-4 agents with goals of their own, each start and goal
+    far apart, so their routes cross and share corridors.
+    """
+    out = []
+    for i in range(count):
+        preset = ("dungeon", "caves", "labyrinth")[i % 3]
+        level = levels.generate(preset, first_seed + i)
+        tiles = _open_doors(_floor(level, 0))
+        graph = grid_graph(tiles)
+        radius = int(rng.choice([2, 3, 5]))
+        start, goal, d = _far_pair(tiles, rng)
+        region = sorted(c for c in nx.node_connected_component(graph, start) if tiles[c] == Tile.FLOOR)
+        taken = {start, goal}
+        mates: list[TeamMate] = []
+        events: list[Event] = []
+        if i % 2 == 0:
+            every = int(rng.choice([2, 3]))
+            _, dest, _ = _far_pair(tiles, rng)
+            route = nx.shortest_path(graph, goal, dest)[1:]
+            events = [Event(every * (k + 1), goal=c) for k, c in enumerate(route)]
+            for _ in range(int(rng.integers(1, 4))):
+                cell = region[int(rng.integers(len(region)))]
+                if cell not in taken and cell not in route:
+                    taken.add(cell)
+                    mates.append(TeamMate(cell))
+            how = f"{len(mates) + 1} hunters; the goal walks to {dest} one cell every {every} ticks"
+        else:
+            for _ in range(int(rng.integers(2, 4))):
+                a, b, _ = _far_pair(tiles, rng)
+                if a not in taken and b not in taken and a != b:
+                    taken |= {a, b}
+                    mates.append(TeamMate(a, b))
+            how = f"{len(mates) + 1} agents with their own far goals"
+        out.append(Scenario(f"concurrent_{i:02d}_{preset}", "concurrent", tiles, start, goal, radius,
+                            _budget(d, radius), tuple(events), f"{preset} seed {first_seed + i}: {how}",
+                            agents=tuple(mates)))
+    out += _concurrent_hand()
+    return out
+
+
+def _concurrent_hand() -> list[Scenario]:
+    """Two agents that must pass each other in a one-cell corridor with a side loop."""
+    rows = ["###########",
+            "#S.......A#",
+            "####.#.####",
+            "####...####",
+            "###########"]
+    start, other = (0, 1, 1), (0, 1, 9)
+    tiles = np.array([[[int(Tile.WALL) if ch == "#" else int(Tile.FLOOR) for ch in row] for row in rows]],
+                     np.uint8)
+    return [Scenario("concurrent_hand_crossing", "concurrent", tiles, start, other, 1, 300, (),
+                     "two agents swap ends of a corridor; a loop below lets one step aside",
+                     agents=(TeamMate(other, start),))]
+
+
 def build() -> list[Scenario]:
     """The whole suite, deterministically."""
     rng = np.random.default_rng(5)
     return (static_suite(rng) + door_suite(rng) + wall_suite(rng) + moving_goal_suite(rng)
             + multi_floor_suite(rng) + maze_suite(rng) + hand_suite()
-            + intermittent_suite(np.random.default_rng(11)))
+            + intermittent_suite(np.random.default_rng(11)) + concurrent_suite(np.random.default_rng(13)))
 
 
 def main() -> None:
@@ -410,14 +469,18 @@ def main() -> None:
     parser.add_argument("--first-seed", type=int, default=2000, help="first level seed of --moving-goals")
     parser.add_argument("--intermittent", action="store_true",
                         help="write only the intermittent-door scenarios (added to the suite later than the rest)")
+    parser.add_argument("--concurrent", action="store_true",
+                        help="write only the concurrent (several agents at once) scenarios (added later still)")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    if not args.intermittent:
+    if not (args.intermittent or args.concurrent):
         for old in out.glob("*.json"):
             old.unlink()
     if args.intermittent:
         suite = intermittent_suite(np.random.default_rng(11))
+    elif args.concurrent:
+        suite = concurrent_suite(np.random.default_rng(13))
     elif args.moving_goals:
         suite = moving_goal_suite(np.random.default_rng(args.first_seed), args.moving_goals, args.first_seed)
     else:

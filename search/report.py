@@ -17,7 +17,7 @@ from search.team import MODES, team_run
 STATIC_KINDS = ("static", "multi_floor", "maze64")
 LARGE_CELLS = 64 * 64
 #: Kinds whose map or goal changes while the agent walks (the "dynamic scenarios" of the checks).
-DYNAMIC_KINDS = ("door_reopens", "intermittent", "moving_goal")
+DYNAMIC_KINDS = ("door_reopens", "intermittent", "moving_goal", "concurrent")
 #: Kinds the team-memory runs use (static one-floor maps).
 TEAM_KINDS = ("static", "maze64")
 

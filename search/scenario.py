@@ -8,6 +8,10 @@ See ``docs/navigation.md`` for the reference. In short::
      "events": [{"t": 30, "floor": 0, "cell": [1, 2], "tile": "/"},
                 {"t": 40, "goal": [0, 1, 3]}]}
 
+An optional ``agents`` list adds team-mates that move at the same time as the agent at
+``S`` (see :mod:`search.concurrent`): ``[{"start": [f, r, c]}, {"start": [...], "goal": [...]}]``;
+one without a ``goal`` hunts the shared goal ``G``.
+
 Every problem raises :class:`ScenarioError` with one line naming the file and the field.
 """
 
@@ -30,7 +34,9 @@ FORMAT_VERSION = 1
 
 #: Scenario kinds the benchmark groups results by.
 KINDS = ("static", "door_closes", "door_reopens", "wall_appears", "moving_goal", "multi_floor", "maze64",
-         "intermittent")
+         "intermittent", "concurrent")
+#: The most agents a scenario may hold (the one at ``S`` included).
+MAX_AGENTS = 16
 
 CHAR_TO_TILE: dict[str, int] = {char: int(tile) for tile, char in TILE_CHARS.items()}
 _MARKERS = {"S": "start", "G": "goal"}
@@ -55,6 +61,14 @@ class Event:
 
 
 @dataclass(frozen=True)
+class TeamMate:
+    """Another agent of a concurrent scenario: where it starts, and its own goal (None: ``G``)."""
+
+    start: Cell
+    goal: Cell | None = None
+
+
+@dataclass(frozen=True)
 class Scenario:
     """One navigation task: the true map, where to go, what the agent senses, and events."""
 
@@ -68,6 +82,7 @@ class Scenario:
     events: tuple[Event, ...]
     description: str = ""
     source: str = ""
+    agents: tuple[TeamMate, ...] = ()  # team-mates moving at the same time (concurrent scenarios)
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -88,9 +103,13 @@ class Scenario:
                 assert e.cell is not None and e.tile is not None
                 events.append({"t": e.t, "floor": e.cell[0], "cell": [e.cell[1], e.cell[2]],
                                "tile": TILE_CHARS[Tile(e.tile)]})
-        return {"format": FORMAT_NAME, "version": FORMAT_VERSION, "name": self.name, "kind": self.kind,
+        data = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "name": self.name, "kind": self.kind,
                 "description": self.description, "sensing_radius": self.sensing_radius,
                 "budget": self.budget, "floors": [["".join(r) for r in f] for f in floors], "events": events}
+        if self.agents:
+            data["agents"] = [{"start": list(a.start)} | ({"goal": list(a.goal)} if a.goal else {})
+                              for a in self.agents]
+        return data
 
     def to_json(self) -> str:
         """The scenario as a JSON document, one floor row per line."""
@@ -134,7 +153,8 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
         raise fail(f'format: expected "{FORMAT_NAME}", got {data.get("format")!r}')
     if data.get("version") != FORMAT_VERSION:
         raise fail(f"version: {data.get('version')!r} is not supported (this Mindcrawl reads {FORMAT_VERSION})")
-    known = {"format", "version", "name", "kind", "description", "floors", "sensing_radius", "budget", "events"}
+    known = {"format", "version", "name", "kind", "description", "floors", "sensing_radius", "budget", "events",
+             "agents"}
     extra = sorted(set(data) - known)
     if extra:
         raise fail(f"{extra[0]}: unknown field (fields: {', '.join(sorted(known))})")
@@ -153,8 +173,41 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
     if budget < 1:
         raise fail(f"budget: {budget} must be at least 1 step")
     events = tuple(_parse_event(i, e, tiles, fail) for i, e in enumerate(_get(data, "events", list, fail)))
+    agents = _parse_agents(data.get("agents", []), tiles, start, goal, fail)
     return Scenario(name, kind, tiles, start, goal, radius, budget,
-                    tuple(sorted(events, key=lambda e: e.t)), description, source)
+                    tuple(sorted(events, key=lambda e: e.t)), description, source, agents)
+
+
+def _parse_agents(value: Any, tiles: np.ndarray, start: Cell, goal: Cell, fail: Any) -> tuple[TeamMate, ...]:
+    """The ``agents`` field: team-mates on distinct walkable cells, at most MAX_AGENTS in all."""
+    if not isinstance(value, list):
+        raise fail(f"agents: expected a list, got {type(value).__name__}")
+    if len(value) + 1 > MAX_AGENTS:
+        raise fail(f"agents: {len(value)} team-mates; at most {MAX_AGENTS - 1} (with the agent at 'S')")
+    taken = {start: "the start 'S'"}
+    mates = []
+    for i, entry in enumerate(value):
+        where = f"agents[{i}]"
+        if not isinstance(entry, dict):
+            raise fail(f"{where}: expected an object with start (and optionally goal)")
+        extra = sorted(set(entry) - {"start", "goal"})
+        if extra:
+            raise fail(f"{where}: unknown field {extra[0]} (a team-mate has start and optionally goal)")
+        if "start" not in entry:
+            raise fail(f"{where}.start: missing")
+        cell = _parse_cell(entry["start"], tiles, f"{where}.start", fail)
+        if BLOCKING[tiles[cell]]:
+            raise fail(f"{where}.start: {list(cell)} is not a walkable cell")
+        if cell in taken:
+            raise fail(f"{where}.start: {list(cell)} is already {taken[cell]}")
+        taken[cell] = f"{where}.start"
+        own = None
+        if "goal" in entry:
+            own = _parse_cell(entry["goal"], tiles, f"{where}.goal", fail)
+            if BLOCKING[tiles[own]]:
+                raise fail(f"{where}.goal: {list(own)} is not a walkable cell")
+        mates.append(TeamMate(cell, own))
+    return tuple(mates)
 
 
 def _get(data: dict[str, Any], key: str, kind: type, fail: Any) -> Any:
