@@ -26,6 +26,11 @@ from search.moves import DIRECTIONS, STAIRS, WAIT, Cell
 from search.navigator import Navigator, Observation
 
 
+#: Extra cost of a cell a move just failed into with no cause seen (someone stands there):
+#: a way round up to this much longer is taken, else the agent pushes on.
+BLOCKED_DETOUR = 12.0
+
+
 @dataclass
 class NavMemory:
     """What one agent (or a team) knows and has learned, as flat arrays over the cells."""
@@ -83,6 +88,9 @@ class CompiledHebbianNavigator(Navigator):
         self._last_goal = -1
         self._first_goal = -1
         self._chasing = False  # (cell before the move, cell aimed at)
+        self._blocked_cell = -1  # the cell a move last failed into for no reason seen
+        self._blocked_runs = 0
+        self._blocked_until = 0
 
     def _node(self, cell: Cell) -> int:
         f, y, x = cell
@@ -106,7 +114,15 @@ class CompiledHebbianNavigator(Navigator):
                 learn_move(m.conf, m.fails, aimed, True, P)
             elif here == before and int(m.known[aimed]) - 1 not in (-1, 0, 3, 4):
                 # the cell is not a wall or a closed door, yet the move failed: unexplained
+                # (in a concurrent scenario, someone stands there). Learn it, and go round it
+                # for a while if there is a way round: a back-off that doubles with each
+                # failure in a row, as for a door seen shut
                 learn_move(m.conf, m.fails, aimed, False, P)
+                self._blocked_runs = self._blocked_runs + 1 if aimed == self._blocked_cell else 1
+                self._blocked_cell = aimed
+                self._blocked_until = obs.time + 2 ** min(self._blocked_runs, 6)
+        if self._blocked_cell >= 0:
+            self._extra[self._blocked_cell] = BLOCKED_DETOUR if obs.time < self._blocked_until else 0.0
         self._expect = None
 
     def _follow_goal(self, goal: int) -> None:

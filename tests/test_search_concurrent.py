@@ -92,3 +92,12 @@ def test_the_shipped_concurrent_scenarios_load_and_have_teams() -> None:
     assert len(team) >= 6
     assert all(s.agents for s in team)
     assert load_scenario(SCENARIOS / "concurrent_hand_crossing.json").agents[0].goal == (0, 1, 1)
+
+
+def test_hebbian_agents_step_aside_where_d_star_lite_deadlocks() -> None:
+    """Head-on in a corridor with a loop: the learned back-off sends one round; D* Lite pushes on."""
+    scenario = load_scenario(SCENARIOS / "concurrent_hand_crossing.json")
+    hebbian = run(scenario, "hebbian", NAVIGATORS["hebbian"], TrueMaps())
+    dstar = run(scenario, "dstar_lite", NAVIGATORS["dstar_lite"], TrueMaps())
+    assert hebbian.success and max(hebbian.team_steps) < 30
+    assert not dstar.success
