@@ -11,8 +11,8 @@ Prints (and with ``--json`` writes) SHA-256 digests of:
 
 ``--compare before.json`` exits 1 and names every digest that differs.
 
-    python bench/behaviour_digest.py --json /tmp/before.json
-    python bench/behaviour_digest.py --compare /tmp/before.json
+    python bench/behaviour_digest.py --json before.json
+    python bench/behaviour_digest.py --compare before.json
 """
 
 from __future__ import annotations
