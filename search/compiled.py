@@ -25,7 +25,6 @@ from search.grid_nav import (
 from search.moves import DIRECTIONS, STAIRS, WAIT, Cell
 from search.navigator import Navigator, Observation
 
-
 #: Extra cost of a cell a move just failed into with no cause seen (someone stands there):
 #: a way round up to this much longer is taken, else the agent pushes on.
 BLOCKED_DETOUR = 12.0
