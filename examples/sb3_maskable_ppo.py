@@ -47,9 +47,19 @@ class EntityFeatures(BaseFeaturesExtractor):
         self.net = build_policy("transformer", int(space["action_mask"].shape[0]), NETWORK)
 
     def forward(self, obs: dict[str, torch.Tensor]) -> torch.Tensor:
-        """The self token after the transformer block."""
-        tokens, _ = self.net.encode(obs)
-        return tokens[:, 0]
+        """The self token after the transformer block (what the transformer's own heads read)."""
+        return self.net.self_features(obs)
+
+
+def init_heads(model: MaskablePPO) -> None:
+    """Start SB3's heads as the transformer starts its own: near-uniform policy, small values.
+
+    With ``ortho_init=False`` (SB3's orthogonal init would overwrite the transformer's
+    own small-weight init) SB3's two linear heads keep PyTorch's default init instead.
+    """
+    for head, std in ((model.policy.action_net, 0.01), (model.policy.value_net, 0.1)):
+        torch.nn.init.normal_(head.weight, std=std)
+        torch.nn.init.zeros_(head.bias)
 
 
 def training_arena(monster_hp: list[int] | None) -> LevelParams:
@@ -101,8 +111,9 @@ def main() -> None:
     model = MaskablePPO("MultiInputPolicy", make_env(phases[phase][1]), n_steps=32, batch_size=512, n_epochs=2,
                         learning_rate=lambda _: lr["now"], gamma=0.97, gae_lambda=0.9, ent_coef=0.01,
                         policy_kwargs={"features_extractor_class": EntityFeatures, "net_arch": [],
-                                       "normalize_images": False},
+                                       "normalize_images": False, "ortho_init": False},
                         seed=args.seed, device="cpu")
+    init_heads(model)
     start = time.perf_counter()
     while model.num_timesteps < args.steps and time.perf_counter() - start < 60 * args.minutes:
         if phases[phase][0] is not None and model.num_timesteps >= phases[phase][0]:  # next phase

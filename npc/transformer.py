@@ -238,19 +238,22 @@ class EntityTransformer(PolicyNet):
             x = block(x, attend)
         return self.ln_f(x), present
 
-    def forward(self, obs: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-        """Unmasked logits ``[N, num_actions]`` and values ``[N]`` from the self token.
+    def self_features(self, obs: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        """The self token's final output ``[N, d]``: what the policy and value heads read.
 
-        The heads read only the self token, so the last block computes only that token's
-        output (the same numbers as :meth:`encode`, for a fraction of the cost).
+        The last block computes only that token's output (the same numbers as
+        :meth:`encode`'s token 0, for a fraction of the cost).
         """
         x, attend, _ = self._tokens(obs)
-        if self.blocks:
-            for block in self.blocks[:-1]:
-                x = block(x, attend)
-            me = self.ln_f(self.blocks[-1].first_token(x, attend))
-        else:
-            me = self.ln_f(x[:, 0])
+        if not self.blocks:
+            return self.ln_f(x[:, 0])
+        for block in self.blocks[:-1]:
+            x = block(x, attend)
+        return self.ln_f(self.blocks[-1].first_token(x, attend))
+
+    def forward(self, obs: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Unmasked logits ``[N, num_actions]`` and values ``[N]`` from the self token."""
+        me = self.self_features(obs)
         return self.policy_head(me), self.value_head(me).squeeze(-1)
 
     def target_logits(self, obs: Mapping[str, torch.Tensor]) -> torch.Tensor:
