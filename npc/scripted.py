@@ -130,6 +130,103 @@ def _step_towards(patch, mask, dist, parent, ty: int, tx: int) -> int:
 
 
 @njit(cache=True)
+def _scripted_row(n: int, patch: np.ndarray, entities: np.ndarray, entity_mask: np.ndarray,
+                  self_vec: np.ndarray, action_mask: np.ndarray, drink_below: float, nav: np.ndarray,
+                  has_nav: bool, flee_below: float, dist: np.ndarray, parent: np.ndarray,
+                  queue: np.ndarray) -> int:
+    """The scripted action of observation row ``n`` (``dist``/``parent``/``queue``: scratch)."""
+    R = PATCH_RADIUS
+    m = action_mask[n]
+    s = self_vec[n]
+    legal = 0
+    for k in range(1, m.shape[0]):
+        legal += m[k]
+    if legal == 0:
+        return 0
+    # Nearest enemy, best loot, nearest stairs down.
+    enemy, ey, ex, edist = -1, 0, 0, 1 << 30
+    ehp = 0.0
+    loot, ly, lx, ldist = -1, 0, 0, 1 << 30
+    stairs, sy, sx = -1, 0, 0
+    for k in range(entities.shape[1]):
+        if entity_mask[n, k] == 0:
+            continue
+        e = entities[n, k]
+        ty = int(round(e[E_DY] * POS_SCALE))
+        tx = int(round(e[E_DX] * POS_SCALE))
+        d = max(abs(ty), abs(tx))
+        if e[E_ENEMY] > 0 and d < edist:
+            enemy, ey, ex, edist = k, ty, tx, d
+            ehp = e[E_HP]
+        better = False
+        if e[E_MELEE] > 0:
+            better = s[S_HAS_MELEE] == 0 or (e[E_MELEE_MIN] + e[E_MELEE_MIN + 1]
+                                             > s[S_MELEE_MIN] + s[S_MELEE_MIN + 1])
+        elif e[E_RANGED] > 0:
+            better = s[S_HAS_RANGED] == 0 or (e[E_RANGED_MIN] + e[E_RANGED_MIN + 1]
+                                              > s[S_RANGED_MIN] + s[S_RANGED_MIN + 1])
+        elif e[E_POTION] > 0:
+            better = s[S_HAS_POTION] == 0 and (e[E_HEAL] > 0 or e[E_PTURNS] > 0)
+        if better and d < ldist:
+            loot, ly, lx, ldist = k, ty, tx, d
+        if e[E_STAIRS_DOWN] > 0 and stairs < 0:
+            stairs, sy, sx = k, ty, tx
+    if m[USE_POTION]:
+        if s[S_HP] < drink_below and s[S_HEAL] > 0:
+            return USE_POTION
+        if s[S_HEAL] <= 0 and s[S_PTURNS] > 0 and s[S_BUFF_TURNS] == 0 and edist == 1:
+            return USE_POTION
+    shot = -1
+    for d in range(8):
+        if m[SHOOT_FIRST + d]:
+            shot = SHOOT_FIRST + d
+            break
+    if shot >= 0:
+        return shot
+    if edist == 1:
+        melee = 0
+        for d in range(8):
+            if DIRECTIONS[d, 0] == ey and DIRECTIONS[d, 1] == ex and m[MOVE_FIRST + d]:
+                melee = MOVE_FIRST + d
+        if melee != 0:
+            return melee
+    if has_nav:
+        flee = nav[n, _NAV_FLEE]
+        if (s[S_HP] < flee_below and s[S_HEAL] <= 0 and enemy >= 0 and edist <= 4
+                and ehp > s[S_HP] and flee > 0 and m[flee]):
+            return flee
+        go = nav[n, _NAV_ACTION]
+        if go >= 0 and go < m.shape[0] and m[go] and nav[n, _NAV_KIND] != 0:
+            return go  # 0: wait for the ally in the way
+    _bfs(patch[n], dist, parent, queue)
+    if loot >= 0 and ldist < edist:
+        return _step_towards(patch[n], m, dist, parent, ly, lx)
+    if enemy >= 0:
+        return _step_towards(patch[n], m, dist, parent, ey, ex)
+    # Explore: nearest known passable cell next to an unknown one.
+    fy, fx, fbest = 0, 0, 1 << 30
+    for y in range(PATCH):
+        for x in range(PATCH):
+            if dist[y, x] <= 0 or patch[n, y, x, 3] != 0:
+                continue
+            frontier = False
+            for d in range(8):
+                ny = y + DIRECTIONS[d, 0]
+                nx = x + DIRECTIONS[d, 1]
+                if 0 <= ny < PATCH and 0 <= nx < PATCH and patch[n, ny, nx, 0] == 0:
+                    frontier = True
+            if frontier and dist[y, x] < fbest:
+                fy, fx, fbest = y - R, x - R, dist[y, x]
+    if fbest < (1 << 30):
+        return _step_towards(patch[n], m, dist, parent, fy, fx)
+    if s[S_ON_STAIRS] > 0 and m[INTERACT]:
+        return INTERACT
+    if stairs >= 0:
+        return _step_towards(patch[n], m, dist, parent, sy, sx)
+    return 0
+
+
+@njit(cache=True)
 def scripted_actions(patch: np.ndarray, entities: np.ndarray, entity_mask: np.ndarray,
                      self_vec: np.ndarray, action_mask: np.ndarray, drink_below: float,
                      out: np.ndarray, nav: np.ndarray, flee_below: float) -> None:
@@ -142,102 +239,40 @@ def scripted_actions(patch: np.ndarray, entities: np.ndarray, entity_mask: np.nd
     dist = np.empty((PATCH, PATCH), np.int32)
     parent = np.empty((PATCH, PATCH), np.int32)
     queue = np.empty(PATCH * PATCH, np.int32)
-    R = PATCH_RADIUS
     for n in range(out.shape[0]):
-        m = action_mask[n]
-        s = self_vec[n]
-        out[n] = 0
-        legal = 0
-        for k in range(1, m.shape[0]):
-            legal += m[k]
-        if legal == 0:
-            continue
-        # Nearest enemy, best loot, nearest stairs down.
-        enemy, ey, ex, edist = -1, 0, 0, 1 << 30
-        ehp = 0.0
-        loot, ly, lx, ldist = -1, 0, 0, 1 << 30
-        stairs, sy, sx = -1, 0, 0
-        for k in range(entities.shape[1]):
-            if entity_mask[n, k] == 0:
-                continue
-            e = entities[n, k]
-            ty = int(round(e[E_DY] * POS_SCALE))
-            tx = int(round(e[E_DX] * POS_SCALE))
-            d = max(abs(ty), abs(tx))
-            if e[E_ENEMY] > 0 and d < edist:
-                enemy, ey, ex, edist = k, ty, tx, d
-                ehp = e[E_HP]
-            better = False
-            if e[E_MELEE] > 0:
-                better = s[S_HAS_MELEE] == 0 or (e[E_MELEE_MIN] + e[E_MELEE_MIN + 1]
-                                                 > s[S_MELEE_MIN] + s[S_MELEE_MIN + 1])
-            elif e[E_RANGED] > 0:
-                better = s[S_HAS_RANGED] == 0 or (e[E_RANGED_MIN] + e[E_RANGED_MIN + 1]
-                                                  > s[S_RANGED_MIN] + s[S_RANGED_MIN + 1])
-            elif e[E_POTION] > 0:
-                better = s[S_HAS_POTION] == 0 and (e[E_HEAL] > 0 or e[E_PTURNS] > 0)
-            if better and d < ldist:
-                loot, ly, lx, ldist = k, ty, tx, d
-            if e[E_STAIRS_DOWN] > 0 and stairs < 0:
-                stairs, sy, sx = k, ty, tx
-        if m[USE_POTION]:
-            if s[S_HP] < drink_below and s[S_HEAL] > 0:
-                out[n] = USE_POTION
-                continue
-            if s[S_HEAL] <= 0 and s[S_PTURNS] > 0 and s[S_BUFF_TURNS] == 0 and edist == 1:
-                out[n] = USE_POTION
-                continue
-        shot = -1
-        for d in range(8):
-            if m[SHOOT_FIRST + d]:
-                shot = SHOOT_FIRST + d
-                break
-        if shot >= 0:
-            out[n] = shot
-            continue
-        if edist == 1:
-            for d in range(8):
-                if DIRECTIONS[d, 0] == ey and DIRECTIONS[d, 1] == ex and m[MOVE_FIRST + d]:
-                    out[n] = MOVE_FIRST + d
-            if out[n] != 0:
-                continue
-        if has_nav:
-            flee = nav[n, _NAV_FLEE]
-            if (s[S_HP] < flee_below and s[S_HEAL] <= 0 and enemy >= 0 and edist <= 4
-                    and ehp > s[S_HP] and flee > 0 and m[flee]):
-                out[n] = flee
-                continue
-            go = nav[n, _NAV_ACTION]
-            if go >= 0 and go < m.shape[0] and m[go] and nav[n, _NAV_KIND] != 0:
-                out[n] = go  # 0: wait for the ally in the way
-                continue
-        _bfs(patch[n], dist, parent, queue)
-        if loot >= 0 and ldist < edist:
-            out[n] = _step_towards(patch[n], m, dist, parent, ly, lx)
-            continue
-        if enemy >= 0:
-            out[n] = _step_towards(patch[n], m, dist, parent, ey, ex)
-            continue
-        # Explore: nearest known passable cell next to an unknown one.
-        fy, fx, fbest = 0, 0, 1 << 30
-        for y in range(PATCH):
-            for x in range(PATCH):
-                if dist[y, x] <= 0 or patch[n, y, x, 3] != 0:
-                    continue
-                frontier = False
-                for d in range(8):
-                    ny = y + DIRECTIONS[d, 0]
-                    nx = x + DIRECTIONS[d, 1]
-                    if 0 <= ny < PATCH and 0 <= nx < PATCH and patch[n, ny, nx, 0] == 0:
-                        frontier = True
-                if frontier and dist[y, x] < fbest:
-                    fy, fx, fbest = y - R, x - R, dist[y, x]
-        if fbest < (1 << 30):
-            out[n] = _step_towards(patch[n], m, dist, parent, fy, fx)
-        elif s[S_ON_STAIRS] > 0 and m[INTERACT]:
-            out[n] = INTERACT
-        elif stairs >= 0:
-            out[n] = _step_towards(patch[n], m, dist, parent, sy, sx)
+        out[n] = _scripted_row(n, patch, entities, entity_mask, self_vec, action_mask, drink_below, nav,
+                               has_nav, flee_below, dist, parent, queue)
+
+
+@njit(cache=True)
+def scripted_actions_rows(patch: np.ndarray, entities: np.ndarray, entity_mask: np.ndarray,
+                          self_vec: np.ndarray, action_mask: np.ndarray, drink_below: float,
+                          rows: np.ndarray, out: np.ndarray, nav: np.ndarray, flee_below: float) -> None:
+    """Fill ``out[j]`` with the scripted action of observation row ``rows[j]`` only.
+
+    As :func:`scripted_actions` over the same N rows (``nav`` has N rows or none), but
+    rows not listed are not computed: a vector env asks only for its opponents' rows.
+    """
+    has_nav = nav.shape[0] == action_mask.shape[0]
+    dist = np.empty((PATCH, PATCH), np.int32)
+    parent = np.empty((PATCH, PATCH), np.int32)
+    queue = np.empty(PATCH * PATCH, np.int32)
+    for j in range(rows.shape[0]):
+        out[j] = _scripted_row(rows[j], patch, entities, entity_mask, self_vec, action_mask, drink_below, nav,
+                               has_nav, flee_below, dist, parent, queue)
+
+
+def _flat_rows(obs: Mapping[str, np.ndarray], n: int, lead: int) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+    """The kernel's inputs: ``obs`` arrays as ``[n, ...]`` rows (views when already contiguous)
+    in :func:`scripted_actions`' order, and the ``nav`` rows (none when ``obs`` has no ``nav``)."""
+
+    def flat(key: str) -> np.ndarray:
+        value = obs[key]
+        return np.ascontiguousarray(value.reshape((n,) + value.shape[lead:]))
+
+    nav = flat("nav") if "nav" in obs else np.zeros((0, len(NAV_COLUMNS)), np.int32)
+    arrays = (flat("patch"), flat("entities"), flat("entity_mask"), flat("self"), flat("action_mask"))
+    return arrays, np.ascontiguousarray(nav, dtype=np.int32)
 
 
 class ScriptedNPC:
@@ -256,18 +291,20 @@ class ScriptedNPC:
     def __call__(self, obs: Mapping[str, np.ndarray]) -> np.ndarray:
         """Scripted actions for every observation in ``obs``."""
         lead = obs["self"].shape[:-1]
-        n = int(np.prod(lead))
-
-        def flat(key: str) -> np.ndarray:
-            value = obs[key]
-            return np.ascontiguousarray(value.reshape((n,) + value.shape[len(lead):]))
-
-        out = np.zeros(n, np.int64)
-        nav = flat("nav") if "nav" in obs else np.zeros((0, len(NAV_COLUMNS)), np.int32)
-        scripted_actions(flat("patch"), flat("entities"), flat("entity_mask"), flat("self"),
-                         flat("action_mask"), float(self.drink_below), out,
-                         np.ascontiguousarray(nav, dtype=np.int32), float(self.flee_below))
+        arrays, nav = _flat_rows(obs, int(np.prod(lead)), len(lead))
+        out = np.zeros(int(np.prod(lead)), np.int64)
+        scripted_actions(*arrays, float(self.drink_below), out, nav, float(self.flee_below))
         return out.reshape(lead)
+
+    def for_agents(self, obs: Mapping[str, np.ndarray], agents: np.ndarray) -> np.ndarray:
+        """Scripted actions ``[B, len(agents)]`` of agent slots ``agents`` only, from batched
+        ``[B, A, ...]`` observations: the same as ``self(obs)[:, agents]``, without the rest."""
+        B, A = obs["self"].shape[:2]
+        arrays, nav = _flat_rows(obs, B * A, 2)
+        rows = (np.arange(B, dtype=np.int64)[:, None] * A + np.asarray(agents, np.int64)).reshape(-1)
+        out = np.zeros(rows.shape[0], np.int64)
+        scripted_actions_rows(*arrays, float(self.drink_below), rows, out, nav, float(self.flee_below))
+        return out.reshape(B, -1)
 
     def act(self, obs: Mapping[str, Any], deterministic: bool = False, generator: Any = None) -> ActResult:
         """The scripted actions of ``obs`` (leading dimension ``N``) as a :class:`~npc.policy.ActResult`.
@@ -323,4 +360,4 @@ def random_legal_actions(action_mask: np.ndarray, rng: np.random.Generator) -> n
     return out.reshape(lead)
 
 
-__all__ = ["ScriptedNPC", "random_legal_actions", "scripted_actions"]
+__all__ = ["ScriptedNPC", "random_legal_actions", "scripted_actions", "scripted_actions_rows"]
