@@ -79,6 +79,9 @@ class _BatchedVectorEnv(gym.vector.VectorEnv):
         others = np.setdiff1d(np.arange(sim.num_agents), self.slots)
         self._others = others
         self.opponent = opponent if opponent is not None or not len(others) else ScriptedNPC()
+        # The scripted NPC computes only the opponents' rows (a custom policy gets every row).
+        self._scripted = type(self.opponent) is ScriptedNPC and len(others) > 0
+        self._full = np.zeros((sim.num_worlds, sim.num_agents), np.int64)  # every slot's action
         self.metadata = {**type(self).metadata, "autoreset_mode": autoreset_mode(mode)}
         self.layout = Layout(observation_space(sim.num_actions), obs_layout)
         self.single_observation_space = self.layout.space
@@ -134,28 +137,36 @@ class _BatchedVectorEnv(gym.vector.VectorEnv):
     def step(self, actions: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """One turn in every world: the rows' ``actions``, the opponent for every other slot."""
         mine = self._check_actions(actions).reshape(self.sim.num_worlds, self.num_slots)
-        full = np.zeros((self.sim.num_worlds, self.sim.num_agents), np.int64)
-        if len(self._others):
+        full = self._full
+        if self._scripted:
+            full[:, self._others] = self.opponent.for_agents(self._obs, self._others)
+        elif len(self._others):
             full[:] = np.asarray(self.opponent(self._obs), np.int64).reshape(full.shape)
         full[:, self.slots] = np.where(self._active, mine, WAIT)
         res = self.sim.step(full)
-        restarted = np.asarray(res.info["reset"]).copy()
-        early = self._pending & ~restarted
-        if early.any():  # NEXT_STEP: a world whose rows all ended before the world did
-            self.sim.reset_worlds(early)
-        restarted |= self._pending
+        restarted = np.array(res.info["reset"])
+        if self._pending.any():
+            early = self._pending & ~restarted
+            if early.any():  # NEXT_STEP: a world whose rows all ended before the world did
+                self.sim.reset_worlds(early)
+            restarted |= self._pending
         self._obs = res.obs
-        rows_restarted = np.repeat(restarted, self.num_slots)
-        reward = np.where(rows_restarted, 0.0, self._row_reward(res)).astype(np.float32)
-        term, trunc = self._row_done(res)
-        term &= ~rows_restarted
-        trunc &= ~rows_restarted
+        any_restarted = bool(restarted.any())
+        rows_restarted = restarted if self.num_slots == 1 else np.repeat(restarted, self.num_slots)
+        reward = np.array(self._row_reward(res), np.float32)
+        term, trunc = self._row_done(res)  # fresh arrays
+        self._ret += reward
+        self._len += 1
+        if any_restarted:  # a restarted row's step is the new episode's start: reward 0, not done
+            reward[rows_restarted] = 0
+            term &= ~rows_restarted
+            trunc &= ~rows_restarted
+            self._ret[rows_restarted] = 0
+            self._len[rows_restarted] = 0
         done = term | trunc
-        self._ret = np.where(rows_restarted, 0.0, self._ret + reward).astype(np.float32)
-        self._len = np.where(rows_restarted, 0, self._len + 1).astype(np.int32)
         info = self._episode_info(res, done)
         self._active = self._alive()  # agents that died this step are padded from now on
-        if restarted.any():
+        if any_restarted:
             self._after_reset(restarted)
         world_done = done.reshape(self.sim.num_worlds, self.num_slots).all(axis=1)
         if self.metadata["autoreset_mode"] == AutoresetMode.SAME_STEP:
@@ -183,19 +194,23 @@ class _BatchedVectorEnv(gym.vector.VectorEnv):
         return out
 
     def _episode_info(self, res: Any, done: np.ndarray) -> dict[str, Any]:
-        winner = np.repeat(np.asarray(res.info["winner"]), self.num_slots)
-        finished = np.repeat(np.asarray(res.info["finished"]), self.num_slots)
-        won = finished & (winner == self._row_faction)
-        counted = done & self._counted_rows()
         info: dict[str, Any] = {}
+        if not done.any():
+            return info
+        counted = self._counted_rows()
+        counted = done if counted is None else done & counted
         if counted.any():
+            winner = np.repeat(np.asarray(res.info["winner"]), self.num_slots)
+            finished = np.repeat(np.asarray(res.info["finished"]), self.num_slots)
+            won = finished & (winner == self._row_faction)
             info[EPISODE_KEY] = {"r": self._ret.copy(), "l": self._len.copy(), "won": won,
                                  "_r": counted, "_l": counted, "_won": counted}
             info["_" + EPISODE_KEY] = counted
         return info
 
-    def _counted_rows(self) -> np.ndarray:
-        return np.ones(self.num_envs, bool)
+    def _counted_rows(self) -> np.ndarray | None:
+        """Rows whose episode totals count (None: every row)."""
+        return None
 
     def _observe(self) -> Any:
         rows = {k: self._obs[k][:, self.slots] for k in self.layout.dict_space.spaces}  # copies
@@ -210,8 +225,9 @@ class _BatchedVectorEnv(gym.vector.VectorEnv):
         """Legal actions of every row now, bool ``[num_envs, num_actions]`` (padded rows: wait)."""
         mask = self.sim.action_mask[:, self.slots].astype(bool)
         pad = ~self._active | ~mask.any(axis=2)
-        mask[pad] = False
-        mask[pad, WAIT] = True
+        if pad.any():
+            mask[pad] = False
+            mask[pad, WAIT] = True
         return mask.reshape(self.num_envs, -1)
 
     def close_extras(self, **kwargs: Any) -> None:
