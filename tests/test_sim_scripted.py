@@ -41,3 +41,16 @@ def test_scripted_actions_are_legal_in_dungeons():
         chosen = np.take_along_axis(obs["action_mask"], actions[..., None], axis=-1)[..., 0]
         assert chosen.all()
         obs, *_ = sim.step(actions)
+
+
+def test_for_agents_is_the_full_call_on_those_slots():
+    """ScriptedNPC.for_agents (what the vector envs call for their opponents) computes only
+    the listed slots and gives exactly the full call's actions there."""
+    sim = BatchedSim("dungeon", 6, seed=5, pool_size=4)
+    obs = sim.reset()
+    policy = ScriptedNPC()
+    slots = np.array([1, 3, 4])
+    for _ in range(80):
+        full = policy(obs)
+        assert np.array_equal(policy.for_agents(obs, slots), full[:, slots])
+        obs = sim.step(full).obs
