@@ -113,7 +113,7 @@ RETRACE = 1.5  # extra cost of stepping back onto the cell just left
 ALLY_NEXT = 1e6  # extra cost of a cell an ally next to the agent stands on (no step there now)
 REVISIT = 150  # turns before a floor visited is worth going back to
 FLEE_RADIUS = 16.0
-FOLLOW_MAX = 6  # a planned route is followed for at most this many moves before a new search
+FOLLOW_MAX = 24  # a planned route is followed for at most this many moves before a new search
 FLEE_HP = 0.5  # the flee move is worked out only below this share of max HP
 TRACK_TURNS = 24  # an enemy out of view is tracked from hiding place to hiding place this long
 
@@ -139,6 +139,7 @@ class NavState(NamedTuple):
     target: np.ndarray  # int32 [B, A]: hook: a flat cell to go to first (-1: none)
     mode: np.ndarray  # int32 [factions]: MODE_HEBBIAN or MODE_SHORTEST
     out: np.ndarray  # int32 [B, A, len(NAV_COLUMNS)]
+    plan: np.ndarray  # uint8 [A]: 0 for the agent slots nobody reads the output of (no planning)
 
 
 def new_nav_state(B: int, A: int, items: int, factions: int, floors: int, cells: int) -> NavState:
@@ -152,7 +153,7 @@ def new_nav_state(B: int, A: int, items: int, factions: int, floors: int, cells:
         path_pos=np.zeros((B, A), np.int32), expect=-np.ones((B, A), np.int32),
         plan_tgt=-np.ones((B, A), np.int32), episode=-np.ones(B, np.int64),
         target=-np.ones((B, A), np.int32), mode=np.zeros(factions, np.int32),
-        out=np.zeros((B, A, len(NAV_COLUMNS)), np.int32))
+        out=np.zeros((B, A, len(NAV_COLUMNS)), np.int32), plan=np.ones(A, np.uint8))
 
 
 def grow_nav_items(nav: NavState, items: int) -> NavState:
@@ -216,10 +217,12 @@ def _forget_world(nav_conf, nav_fails, nav_cut, seen_agent, seen_item, last_pos)
     last_pos[:] = -1
 
 
-@njit(cache=True)
+# nogil: Navigation.update runs it on the simulator's worker threads, which must not queue
+# on the GIL; error_model numpy: no zero-division checks in the integer arithmetic of cells
+@njit(cache=True, nogil=True, error_model="numpy")
 def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, conf, fails, cut, seen_agent, seen_turn,
               seen_item, last_pos, visited, path, path_len, path_pos, expect, plan_tgt, episode, target, mode,
-              out, P_heb, P_short, lo: int, hi: int) -> None:
+              out, plan, P_heb, P_short, lo: int, hi: int) -> None:
     """Navigate every living agent of worlds ``lo..hi`` (see the module docstring)."""
     _B, A = ag.shape[0], ag.shape[1]
     F, H, Wd = tiles.shape[1], tiles.shape[2], tiles.shape[3]
@@ -228,7 +231,8 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
     cap = 9 * N + 64
     S = Scratch(np.empty(N, np.float64), np.empty(N, np.int32), np.zeros(N, np.int32),
                 np.empty(cap, np.float64), np.empty(cap, np.int32), np.zeros(N, np.int32),
-                np.zeros(1, np.int64), np.empty(N, np.int32))
+                np.zeros(1, np.int64), np.empty(N, np.int32), np.zeros(N, np.uint8),
+                np.zeros(N, np.int32), np.zeros(2, np.int64), np.empty(N, np.float64))
     value = np.full(N, np.inf)
     touched = np.empty(N, np.int64)
     sources = np.empty(A, np.int64)
@@ -256,7 +260,7 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
             o_[:] = 0
             o_[NAV_TARGET] = -1
             me = ag[b, a]
-            if me[PRESENT] == 0 or me[ALIVE] == 0:
+            if me[PRESENT] == 0 or me[ALIVE] == 0 or plan[a] == 0:
                 continue
             fac = me[FACTION]
             md = mode[fac]
@@ -324,14 +328,15 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
                 if row[I_LOC] == LOC_FLOOR and row[I_F] == f and _visible(vis, G, y, x, row[I_Y], row[I_X]):
                     c = f * plane + row[I_Y] * Wd + row[I_X]
                     if seen_item[b, a, i] != c:
-                        fresh = True
+                        # only an item it would pick up can change the plan
+                        fresh = fresh or _wanted(it[b], ag[b], a, i)
                         seen_item[b, a, i] = c
                     continue
                 c = seen_item[b, a, i]
                 if c >= 0 and (row[I_LOC] != LOC_FLOOR or (c // plane == f and _visible(
                         vis, G, y, x, (c % plane) // Wd, c % Wd))):
                     seen_item[b, a, i] = -1
-                    fresh = True
+                    fresh = fresh or c == prev_target  # gone: the plan changes if it led there
             tgt = target[b, a]
             if tgt < 0:
                 tgt = _goal_cell(goal[b, fac], me)
@@ -591,6 +596,14 @@ class Navigation:
         """The "navigate to this cell first" hook, int32 ``[B, A]`` flat cells (-1: none)."""
         return self.state.target
 
+    def set_planning(self, slots: np.ndarray | list[int], on: bool) -> None:
+        """Plan (or not) for these agent slots in every world.
+
+        A slot nobody reads the output of (a learner whose observation has no ``nav``)
+        need not be planned for: its ``out`` rows stay zero (no route) and it learns nothing.
+        """
+        self.state.plan[np.asarray(slots, np.int64)] = 1 if on else 0
+
     def set_mode(self, faction: int, mode: int) -> None:
         """Drive ``faction``'s agents with :data:`MODE_HEBBIAN` or :data:`MODE_SHORTEST`."""
         self.state.mode[faction] = mode
@@ -603,7 +616,7 @@ class Navigation:
         args = (w.tiles, w.locks, w.cells, w.occ, w.ag, w.it, w.wi, w.goal, w.memory, w.fov, actions,
                 s.conf, s.fails, s.cut, s.seen_agent, s.seen_turn, s.seen_item, s.last_pos, s.visited,
                 s.path, s.path_len, s.path_pos, s.expect, s.plan_tgt, s.episode, s.target, s.mode, s.out,
-                self._P_heb, self._P_short)
+                s.plan, self._P_heb, self._P_short)
         B = sim.num_worlds
         executor = getattr(sim, "_executor", None)
         if sim.threads == 1 or executor is None:

@@ -82,6 +82,8 @@ def _read(path: str | Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
 
 
 NAV_PREFIX = "nav_"
+#: Navigator arrays a save may lack (added later; their defaults are right for old saves).
+_NAV_OPTIONAL = frozenset({"plan"})
 
 
 def _load_navigation(sim: BatchedSim, arrays: dict[str, np.ndarray], path: str | Path) -> None:
@@ -92,6 +94,8 @@ def _load_navigation(sim: BatchedSim, arrays: dict[str, np.ndarray], path: str |
     restored = {}
     for name, want in state._asdict().items():
         got = arrays.get(NAV_PREFIX + name)
+        if got is None and name in _NAV_OPTIONAL:
+            got = want  # saved before the array existed: its default
         if got is None or got.dtype != want.dtype or got.shape != want.shape:
             shown = "missing" if got is None else f"{got.dtype}{list(got.shape)}"
             raise SaveFileError(f"{path}: navigator array {name!r} is {shown}, "

@@ -95,7 +95,9 @@ class Scratch(NamedTuple):
 
     A search does not clear them: it takes a new number from ``counter`` and a cell's
     ``g`` counts only where ``valid`` holds that number (``done`` likewise), so starting a
-    search costs nothing however large the map.
+    search costs nothing however large the map. ``edges`` and ``floor_of`` describe the
+    map's shape (filled on the first search for a shape, see :func:`_geometry`), so the
+    inner loops need no integer division to find a cell's row, column or floor.
     """
 
     g: np.ndarray  # float64 [N]
@@ -106,6 +108,10 @@ class Scratch(NamedTuple):
     valid: np.ndarray  # int32 [N]: the search number that set g
     counter: np.ndarray  # int64 [1]: the current search number
     parent: np.ndarray  # int32 [N]: the cell a forward search reached each cell from
+    edges: np.ndarray  # uint8 [N]: bit d set when move d out of the cell stays on the map
+    floor_of: np.ndarray  # int32 [N]: the cell's floor
+    geometry: np.ndarray  # int64 [2]: (plane, width) that edges and floor_of were filled for
+    bound: np.ndarray  # float64 [N]: per listed target, its lower bound (nearest_target)
 
 
 def new_scratch(cells: int) -> Scratch:
@@ -113,7 +119,34 @@ def new_scratch(cells: int) -> Scratch:
     cap = 9 * cells + 64
     return Scratch(np.empty(cells, np.float64), np.empty(cells, np.int32), np.zeros(cells, np.int32),
                    np.empty(cap, np.float64), np.empty(cap, np.int32), np.zeros(cells, np.int32),
-                   np.zeros(1, np.int64), np.empty(cells, np.int32))
+                   np.zeros(1, np.int64), np.empty(cells, np.int32), np.zeros(cells, np.uint8),
+                   np.zeros(cells, np.int32), np.zeros(2, np.int64), np.empty(cells, np.float64))
+
+
+@njit(cache=True)
+def _fill_geometry(S, plane: int, width: int) -> None:
+    height = plane // width
+    for n in range(S.edges.shape[0]):
+        r = n % plane
+        y = r // width
+        x = r % width
+        e = 0
+        for d in range(8):
+            ny = y + DIRS[d, 0]
+            nx = x + DIRS[d, 1]
+            if 0 <= ny < height and 0 <= nx < width:
+                e |= 1 << d
+        S.edges[n] = e
+        S.floor_of[n] = n // plane
+    S.geometry[0] = plane
+    S.geometry[1] = width
+
+
+@njit(cache=True, inline="always")
+def _geometry(S, plane: int, width: int) -> None:
+    """Make ``S.edges`` and ``S.floor_of`` describe a map of this shape (once per shape)."""
+    if S.geometry[0] != plane or S.geometry[1] != width:
+        _fill_geometry(S, plane, width)
 
 
 @njit(cache=True, inline="always")
@@ -222,9 +255,9 @@ def _base_cost(known, conf, cut, n: int, tick: int, P, flags: int) -> float:
     if code == 0:
         return P[P_UNKNOWN]
     t = code - 1
-    w = conf[n]
-    if t in (_WALL, _LAVA):
+    if t == _WALL or t == _LAVA:
         return -1.0
+    w = conf[n]
     if t == _WATER:
         return P[P_WATER] + P[P_BETA] * (1.0 - w)
     if t in (_CLOSED, _LOCKED):
@@ -271,6 +304,29 @@ def corner_ok(known, width: int, u: int, d: int, flags: int) -> bool:
 
 
 @njit(cache=True, inline="always")
+def _diagonals_open(known, width: int, u: int, e: int, flags: int) -> int:
+    """Bits 1, 3, 5, 7 set for the diagonal moves out of ``u`` that the corner rule allows.
+
+    The same rule as :func:`corner_ok`, worked out once per cell from its four orthogonal
+    neighbours (``e``: its :attr:`Scratch.edges` bits) instead of once per move; under the
+    game's rule the caller still checks that the diagonal does not enter a door.
+    """
+    if flags & F_GAME:
+        if _is_door_code(known[u]):
+            return 0
+        n = e & 1 and _walkable_code(known[u - width])
+        east = (e >> 2) & 1 and _walkable_code(known[u + 1])
+        s = (e >> 4) & 1 and _walkable_code(known[u + width])
+        w = (e >> 6) & 1 and _walkable_code(known[u - 1])
+        return (2 if n or east else 0) | (8 if east or s else 0) | (32 if s or w else 0) | (128 if w or n else 0)
+    n = e & 1 and not _blocking_code(known[u - width])
+    east = (e >> 2) & 1 and not _blocking_code(known[u + 1])
+    s = (e >> 4) & 1 and not _blocking_code(known[u + width])
+    w = (e >> 6) & 1 and not _blocking_code(known[u - 1])
+    return (2 if n and east else 0) | (8 if east and s else 0) | (32 if s and w else 0) | (128 if w and n else 0)
+
+
+@njit(cache=True, inline="always")
 def _stairs_link(known, plane: int, cells: int, u: int, up: bool, flags: int) -> int:
     """The cell a stairs move out of ``u`` leads to (down, or up if ``up``), or -1."""
     code = known[u]
@@ -290,7 +346,7 @@ def _stairs_link(known, plane: int, cells: int, u: int, up: bool, flags: int) ->
 # ----------------------------------------------------------------------------- planning
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def route_to(known, conf, cut, extra, plane: int, width: int, start: int, goals, goal_values,
              tick: int, P, flags: int, S) -> tuple[int, float]:
     """First move of the best route from ``start`` to any of ``goals`` (backward wavefront).
@@ -303,6 +359,11 @@ def route_to(known, conf, cut, extra, plane: int, width: int, start: int, goals,
     """
     cells = known.shape[0]
     g, done, keys, nodes, valid = S.g, S.done, S.heap_key, S.heap_node, S.valid
+    _geometry(S, plane, width)
+    edges = S.edges
+    offset = np.empty(8, np.int64)
+    for d in range(8):
+        offset[d] = DIRS[d, 0] * width + DIRS[d, 1]
     cur = _begin(S)
     size = 0
     for i in range(goals.shape[0]):
@@ -331,17 +392,12 @@ def route_to(known, conf, cut, extra, plane: int, width: int, start: int, goals,
         if c < 0.0:
             continue
         gv = k + c
-        # predecessors u: u --d--> v, i.e. u = v - DIRS[d]; the move is checked from u
-        r = v % plane
-        y = r // width
-        x = r % width
-        height = plane // width
+        # predecessors u: u --d--> v, i.e. u = v - DIRS[d] (on the map when move d + 4 out of v is)
+        e = edges[v]
         for d in range(8):
-            uy = y - DIRS[d, 0]
-            ux = x - DIRS[d, 1]
-            if uy < 0 or uy >= height or ux < 0 or ux >= width:
+            if not (e >> ((d + 4) & 7)) & 1:
                 continue
-            u = v - r + uy * width + ux
+            u = v - offset[d]
             if done[u] == cur or (valid[u] == cur and gv >= g[u]):
                 continue
             if not corner_ok(known, width, u, d, flags):
@@ -402,7 +458,7 @@ def _cheb(plane: int, width: int, a: int, b: int) -> int:
             + abs(a // plane - b // plane))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def nearest_target(known, conf, cut, extra, plane: int, width: int, start: int, target_value,
                    tick: int, P, flags: int, limit: float, S, unknown_value: float,
                    floor_value, targets) -> tuple[int, int, float]:
@@ -425,6 +481,8 @@ def nearest_target(known, conf, cut, extra, plane: int, width: int, start: int, 
     """
     cells = known.shape[0]
     g, first, done, keys, nodes, valid = S.g, S.first, S.done, S.heap_key, S.heap_node, S.valid
+    _geometry(S, plane, width)
+    edges, floor_of, bound = S.edges, S.floor_of, S.bound
     cur = _begin(S)
     g[start] = 0.0
     valid[start] = cur
@@ -432,13 +490,20 @@ def nearest_target(known, conf, cut, extra, plane: int, width: int, start: int, 
     size = _push(keys, nodes, 0, 0.0, start)
     best = INF
     best_n = -1
-    here_floor = start // plane
+    here_floor = floor_of[start]
     least = unknown_value  # the least offset of the targets that are not listed
+    other_floors = False
     for k in range(floor_value.shape[0]):
-        if k != here_floor and floor_value[k] < least:
-            least = floor_value[k]
+        if k != here_floor and floor_value[k] < INF:
+            other_floors = True
+            if floor_value[k] < least:
+                least = floor_value[k]
     step = min(1.0, P[P_WATER], P[P_UNKNOWN])  # no move costs less
-    height = plane // width
+    for i in range(targets.shape[0]):
+        bound[i] = step * _cheb(plane, width, start, targets[i]) + 0.0
+    offset = np.empty(8, np.int64)
+    for d in range(8):
+        offset[d] = DIRS[d, 0] * width + DIRS[d, 1]
     while size > 0:
         k = keys[0]
         u = nodes[0]
@@ -447,28 +512,27 @@ def nearest_target(known, conf, cut, extra, plane: int, width: int, start: int, 
             continue
         if k > limit:
             break
-        if k + least >= best and _listed_beaten(targets, target_value, done, cur, plane, width, start, k, step,
-                                                best):
+        if k + least >= best and _listed_beaten(targets, target_value, done, cur, bound, k, best):
             break
         done[u] = cur
         tv = target_value[u]
-        if known[u] == 0 and unknown_value < tv:
+        code = known[u]
+        if code == 0 and unknown_value < tv:
             tv = unknown_value
-        fl = u // plane
-        if fl != here_floor and floor_value[fl] < tv:
-            tv = floor_value[fl]
+        if other_floors:
+            fl = floor_of[u]
+            if fl != here_floor and floor_value[fl] < tv:
+                tv = floor_value[fl]
         if tv < INF and k + tv < best:
             best = k + tv
             best_n = u
-        if known[u] == 0 and u != start:
+        if code == 0 and u != start:
             continue
-        r = u % plane
-        y = r // width
-        x = r % width
         fu = first[u]
-        code = known[u]
+        e = edges[u]
         # the game's rule allows no diagonal out of a door: then only moves 0, 2, 4, 6 are tried
         last = 4 if flags & F_GAME and _is_door_code(code) else 8
+        diagonals = _diagonals_open(known, width, u, e, flags) if last == 8 else 0
         stairs = code == _DOWN + 1 or code == _UP + 1 or (flags & F_UNKNOWN_STAIRS and code == 0)
         for j in range(last + 1):
             d = j if last == 8 else 2 * j
@@ -482,12 +546,12 @@ def nearest_target(known, conf, cut, extra, plane: int, width: int, start: int, 
                 if v < 0 or done[v] == cur:
                     continue
             else:
-                ny = y + DIRS[d, 0]
-                nx = x + DIRS[d, 1]
-                if ny < 0 or ny >= height or nx < 0 or nx >= width:
+                if not (e >> d) & 1:
                     continue
-                v = u + DIRS[d, 0] * width + DIRS[d, 1]
-                if done[v] == cur or (d & 1 and not corner_ok(known, width, u, d, flags)):
+                v = u + offset[d]
+                if done[v] == cur:
+                    continue
+                if d & 1 and (not (diagonals >> d) & 1 or (flags & F_GAME and _is_door_code(known[v]))):
                     continue
             c = enter_cost(known, conf, cut, extra, v, tick, P, flags)
             if c < 0.0:
@@ -505,14 +569,16 @@ def nearest_target(known, conf, cut, extra, plane: int, width: int, start: int, 
 
 
 @njit(cache=True, inline="always")
-def _listed_beaten(targets, target_value, done, cur: int, plane: int, width: int, start: int, k: float,
-                   step: float, best: float) -> bool:
-    """Whether no listed target still open can end a route costing less than ``best``."""
+def _listed_beaten(targets, target_value, done, cur: int, bound, k: float, best: float) -> bool:
+    """Whether no listed target still open can end a route costing less than ``best``.
+
+    ``bound[i]`` is target ``i``'s grid-distance lower bound from the start.
+    """
     for i in range(targets.shape[0]):
         t = targets[i]
         if done[t] == cur:
             continue
-        if max(k, step * _cheb(plane, width, start, t)) + target_value[t] < best:
+        if max(k, bound[i]) + target_value[t] < best:
             return False
     return True
 
@@ -545,7 +611,7 @@ def route_moves(S, plane: int, width: int, start: int, end: int, moves) -> int:
     return keep
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def distance_field(known, conf, cut, extra, plane: int, width: int, sources, tick: int, P, flags: int,
                    limit: float, S) -> None:
     """Route costs from the ``sources`` cells over the known map into ``S.g`` (up to ``limit``).
@@ -563,7 +629,11 @@ def distance_field(known, conf, cut, extra, plane: int, width: int, sources, tic
             g[n] = 0.0
             valid[n] = cur
             size = _push(keys, nodes, size, 0.0, n)
-    height = plane // width
+    _geometry(S, plane, width)
+    edges = S.edges
+    offset = np.empty(8, np.int64)
+    for d in range(8):
+        offset[d] = DIRS[d, 0] * width + DIRS[d, 1]
     while size > 0:
         k = keys[0]
         u = nodes[0]
@@ -575,16 +645,15 @@ def distance_field(known, conf, cut, extra, plane: int, width: int, sources, tic
             break
         if known[u] == 0:
             continue
-        r = u % plane
-        y = r // width
-        x = r % width
+        e = edges[u]
+        diagonals = _diagonals_open(known, width, u, e, flags)
         for d in range(8):
-            ny = y + DIRS[d, 0]
-            nx = x + DIRS[d, 1]
-            if ny < 0 or ny >= height or nx < 0 or nx >= width:
+            if not (e >> d) & 1:
                 continue
-            v = u - r + ny * width + nx
-            if done[v] == cur or not corner_ok(known, width, u, d, flags):
+            v = u + offset[d]
+            if done[v] == cur:
+                continue
+            if d & 1 and (not (diagonals >> d) & 1 or (flags & F_GAME and _is_door_code(known[v]))):
                 continue
             c = enter_cost(known, conf, cut, extra, v, tick, P, flags)
             if c < 0.0:

@@ -14,11 +14,35 @@ def _round_half_away(v: float) -> int:
     return int(np.copysign(np.floor(abs(v) + 0.5), v))
 
 
-def reference_visible(tiles: np.ndarray, y: int, x: int, r: int) -> np.ndarray:
-    """Visible cells by definition: within the disc, every cell on the way in is transparent.
+def _line_clear(tiles: np.ndarray, y: int, x: int, dy: int, dx: int) -> bool:
+    """Whether every cell on the way in from offset (dy, dx) to the viewer is transparent.
 
-    The way in from offset (dy, dx) to the viewer steps the major axis down by one and
-    scales the minor axis, rounding half away from zero (see game.fov).
+    The way in steps the major axis down by one and scales the minor axis, rounding half
+    away from zero (see game.fov).
+    """
+    while (dy, dx) != (0, 0):
+        c = max(abs(dy), abs(dx))
+        dy, dx = _round_half_away(dy * (c - 1) / c), _round_half_away(dx * (c - 1) / c)
+        if (dy, dx) != (0, 0) and OPAQUE[tiles[y + dy, x + dx]]:
+            return False
+    return True
+
+
+def _other_rounding(dy: int, dx: int) -> tuple[int, int]:
+    """One step in from (dy, dx) with the minor axis rounded the other way (exact: the same)."""
+    c = max(abs(dy), abs(dx))
+    out = []
+    for v in (dy * (c - 1) / c, dx * (c - 1) / c):
+        near = _round_half_away(v)
+        out.append(near if near == v else int(np.floor(v)) if near > v else int(np.ceil(v)))
+    return out[0], out[1]
+
+
+def reference_visible(tiles: np.ndarray, y: int, x: int, r: int) -> np.ndarray:
+    """Visible cells by definition, within the disc: the way in is clear, or the cell is a lit wall.
+
+    A lit wall is an opaque cell whose other one-step-in cell (minor axis rounded the
+    other way) is transparent and has a clear way in itself.
     """
     height, width = tiles.shape
     out = np.zeros((height, width), bool)
@@ -27,14 +51,11 @@ def reference_visible(tiles: np.ndarray, y: int, x: int, r: int) -> np.ndarray:
             dy, dx = yy - y, xx - x
             if dy * dy + dx * dx > r * r + r:
                 continue
-            ok = True
-            while (dy, dx) != (0, 0):
-                c = max(abs(dy), abs(dx))
-                dy, dx = _round_half_away(dy * (c - 1) / c), _round_half_away(dx * (c - 1) / c)
-                if (dy, dx) != (0, 0) and OPAQUE[tiles[y + dy, x + dx]]:
-                    ok = False
-                    break
-            out[yy, xx] = ok
+            if _line_clear(tiles, y, x, dy, dx):
+                out[yy, xx] = True
+            elif OPAQUE[tiles[yy, xx]]:
+                py, px = _other_rounding(dy, dx)
+                out[yy, xx] = not OPAQUE[tiles[y + py, x + px]] and _line_clear(tiles, y, x, py, px)
     return out
 
 
@@ -77,6 +98,20 @@ def test_open_room_shows_the_disc_and_a_wall_hides_what_is_behind():
     seen, _, _, _ = kernel_visible(tiles, 4, 4, 4, table_radius=4, grid_radius=4)
     assert seen[4, 5] and not seen[4, 6] and not seen[4, 8]  # the wall itself is visible
     assert seen[3, 6] and seen[5, 6]  # lines beside the wall pass
+
+
+def test_the_walls_of_a_corridor_are_seen_as_far_as_its_floor():
+    tiles = np.full((12, 3), Tile.WALL, np.uint8)
+    tiles[:, 1] = Tile.FLOOR  # a one-wide corridor running north-south
+    tiles[0, 1] = Tile.WALL
+    seen, _, _, _ = kernel_visible(tiles, 10, 1, 8, table_radius=8, grid_radius=8)
+    for yy in range(2, 11):
+        assert seen[yy, 1] and seen[yy, 0] and seen[yy, 2], yy
+    solid = np.full((7, 7), Tile.WALL, np.uint8)
+    solid[3, 1:6] = Tile.FLOOR
+    solid[1, 1:6] = Tile.FLOOR  # a second corridor behind the wall row 2
+    seen, _, _, _ = kernel_visible(solid, 3, 1, 6, table_radius=6, grid_radius=6)
+    assert seen[2, 1:6].all() and not seen[1, 2:6].any()  # the wall is lit, what is behind is not
 
 
 def test_memory_counts_only_new_cells():

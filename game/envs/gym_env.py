@@ -66,6 +66,8 @@ class MindcrawlGymEnv(gym.Env):
             raise UserError(f"unknown agent {agent!r} (agents: {', '.join(names)})")
         self.agent = agent
         self.slot = names.index(agent)
+        if self.sim.navigation is not None:  # no observation layout shows the learner's own routes
+            self.sim.navigation.set_planning([self.slot], False)
         self._faction = self.sim.layout.slot_faction()[self.slot]
         self.opponent = opponent if opponent is not None else ScriptedNPC()
         self.layout = Layout(observation_space(self.sim.num_actions), obs_layout)

@@ -95,6 +95,8 @@ class _BatchedVectorEnv(gym.vector.VectorEnv):
         self._active = np.zeros((sim.num_worlds, self.num_slots), bool)
         faction_of_slot = np.asarray(sim.layout.slot_faction(), np.int64)
         self._row_faction = np.tile(faction_of_slot[self.slots], sim.num_worlds)
+        if sim.navigation is not None:  # no observation layout shows the rows' own routes
+            sim.navigation.set_planning(self.slots, False)
 
     # ---- hooks the two envs fill in
     def _row_done(self, res: Any) -> tuple[np.ndarray, np.ndarray]:
