@@ -148,6 +148,55 @@ def evaluate(variant: str, net: PolicyNet, episodes: int, worlds: int, seed: int
             "navigator_action_share": nav_share, "navigator_actions_chosen": by_action}
 
 
+def sim_cost(ticks: int, worlds: int, seed: int, pool_size: int) -> dict[str, float]:
+    """Microseconds per monster-step of the navigator actions' kernels, against the whole step.
+
+    Steps ``dungeon`` ``ticks`` times with random legal actions (navigator actions for the
+    monsters, primitives for the hero), timing :meth:`NavActions.translate`, the masks and
+    the step they are part of; then the same without ``nav_actions`` (random primitives).
+    """
+    rng = np.random.default_rng(seed)
+
+    def random_legal(mask: np.ndarray) -> np.ndarray:
+        u = rng.random(mask.shape[:2])[..., None]
+        cum = np.cumsum(mask, axis=-1)
+        return (cum < u * cum[..., -1:]).sum(axis=-1).astype(np.int64)
+
+    result: dict[str, float] = {}
+    for variant in ("primitive", "navigator"):
+        sim = make_sim(variant, worlds, seed, 300, pool_size)
+        obs = sim.reset()
+        monsters = len(slots_of(sim, FACTION))
+        nav = sim.nav_actions
+        spent = {"translate": 0.0, "masks": 0.0}
+        if nav is not None:  # time the two kernels by wrapping them (the step calls both once)
+            for name, method in (("translate", "translate"), ("masks", "update_masks")):
+                inner = getattr(nav, method)
+
+                def timed(*a: Any, _inner: Any = inner, _name: str = name, _spent: dict = spent) -> Any:
+                    t0 = time.perf_counter()
+                    out = _inner(*a)
+                    _spent[_name] += time.perf_counter() - t0
+                    return out
+                setattr(nav, method, timed)
+        sim.step(random_legal(obs["action_mask"]))  # warm-up (compilation)
+        for name in spent:
+            spent[name] = 0.0
+        total = 0.0
+        for _ in range(ticks):
+            actions = random_legal(obs["action_mask"])
+            t0 = time.perf_counter()
+            obs, *_ = sim.step(actions)
+            total += time.perf_counter() - t0
+        per = 1e6 / (ticks * worlds * monsters)
+        result[f"{variant}_step_us_per_monster_step"] = round(total * per, 2)
+        if nav is not None:
+            result["translate_us_per_monster_step"] = round(spent["translate"] * per, 2)
+            result["masks_us_per_monster_step"] = round(spent["masks"] * per, 2)
+        sim.close()
+    return result
+
+
 def main() -> int:
     """Train and evaluate both variants; print a table and optionally JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -160,8 +209,16 @@ def main() -> int:
     parser.add_argument("--pool-size", type=int, default=64, help="levels per simulator")
     parser.add_argument("--variants", default="primitive,navigator")
     parser.add_argument("--json", metavar="OUT")
+    parser.add_argument("--sim-ticks", type=int, default=0,
+                        help="only time the simulator for this many ticks (random legal actions), no training")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    if args.sim_ticks > 0:
+        cost = sim_cost(args.sim_ticks, args.worlds, args.seed, args.pool_size)
+        print(json.dumps(cost, indent=2))
+        if args.json:
+            atomic_write_text(args.json, json.dumps({"command": " ".join(sys.argv), **cost}, indent=2))
+        return 0
     cfg = config(args.steps, args.seed, args.worlds)
     report: dict[str, Any] = {"command": " ".join(sys.argv), "preset": PRESET, "faction": FACTION,
                               "max_turns": args.max_turns, "seed": args.seed, "variants": {}}

@@ -43,10 +43,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit
 
-from game.actions import CORE_ACTIONS, MOVE_FIRST, WAIT
+from game.actions import ACTION_NAMES, CORE_ACTIONS, MOVE_FIRST, WAIT
 from game.cells import key_slot
 from game.nav_moves import DIRS, DOOR_LOCKED, STAIRS_DOWN, STAIRS_UP, flee_action, move_action
-from game.navigate import MODE_HEBBIAN, _goal_cell
+from game.navigate import MODE_HEBBIAN, _goal_cell, nav_params
 from game.spec import ENTITY_COLUMN, MAX_ENTITIES, POS_SCALE
 from game.state import ALIVE, FACTION, FLOOR, KEYS, PRESENT, W_CELLS, W_DONE, W_TURN, WAIT_LEFT, X, Y
 from search.grid_nav import (
@@ -75,7 +75,7 @@ NAV_ACTIONS = GOAL + 1
 NAV_ACTION_NAMES: tuple[str, ...] = tuple(f"goto_{k}" for k in range(MAX_ENTITIES)) + ("explore", "flee", "goal")
 
 #: Route cost beyond which a token counts as unreachable (masks).
-GOTO_LIMIT = 200.0
+GOTO_LIMIT = 40.0
 #: Route cost at which explore and goal searches give up.
 SEARCH_LIMIT = 400.0
 #: Route distance from the enemies that flee looks at (beyond it every cell is "far").
@@ -90,8 +90,6 @@ _DY, _DX = ENTITY_COLUMN["dy"], ENTITY_COLUMN["dx"]
 
 def action_names() -> tuple[str, ...]:
     """Names of every index of the navigator action space (primitives first)."""
-    from game.actions import ACTION_NAMES
-
     return ACTION_NAMES + NAV_ACTION_NAMES
 
 
@@ -120,14 +118,14 @@ class NavActions:
         self.factions = tuple(n for i, n in enumerate(names) if self.enabled[i])
         #: The primitive actions of the last :meth:`translate` (int32 ``[B, A]``).
         self.primitive = np.zeros((sim.num_worlds, sim.num_agents), np.int32)
+        self._P_heb, self._P_short = nav_params()  # the in-game navigator's costs, per faction mode
 
     def _args(self) -> tuple:
         sim = self.sim
         w, s = sim.world, sim.navigation.state
-        P_heb, P_short = sim.navigation._P_heb, sim.navigation._P_short
         return (w.tiles, w.locks, w.cells, w.occ, w.ag, w.it, w.wi, w.goal, w.memory, w.fov, w.mask,
-                sim.out.entities, sim.out.entity_mask, s.conf, s.cut, s.visited, s.mode, P_heb, P_short,
-                self.enabled)
+                sim.out.entities, sim.out.entity_mask, s.conf, s.cut, s.visited, s.mode, self._P_heb,
+                self._P_short, self.enabled)
 
     def _over_worlds(self, kernel, *args) -> None:  # noqa: ANN001 - a numba dispatcher
         """Run ``kernel(*args, lo, hi)`` over all worlds, on the simulator's worker threads."""

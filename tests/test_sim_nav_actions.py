@@ -11,7 +11,7 @@ import torch
 from game.actions import CORE_ACTIONS, INTERACT, MOVE_FIRST, WAIT
 from game.batch import BatchedSim
 from game.handmade import item, make_level, spawn
-from game.nav_actions import EXPLORE, FLEE, GOAL, GOTO_FIRST, NAV_ACTIONS
+from game.nav_actions import EXPLORE, FLEE, GOAL, GOTO_FIRST, NAV_ACTIONS, action_names
 from game.snapshot import load_sim, save_sim
 from game.spec import ENTITY_COLUMN, MAX_ENTITIES, POS_SCALE
 from game.state import CAUSES, FLOOR, HP, X, Y
@@ -285,6 +285,8 @@ def test_options_are_checked() -> None:
     assert BatchedSim(level.params, 1, 0, levels=[level], nav_actions=True).num_actions == NAV_ACTIONS
     plain = BatchedSim(level.params, 1, 0, levels=[level])
     assert plain.num_actions == CORE_ACTIONS and plain.nav_actions is None
+    names = action_names()
+    assert len(names) == NAV_ACTIONS and names[GOTO_FIRST] == "goto_0" and names[GOAL] == "goal"
 
 
 # ----------------------------------------------------------------------------- whole batches
