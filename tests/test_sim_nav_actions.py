@@ -14,7 +14,7 @@ from game.handmade import item, make_level, spawn
 from game.nav_actions import EXPLORE, FLEE, GOAL, GOTO_FIRST, NAV_ACTIONS, action_names
 from game.snapshot import load_sim, save_sim
 from game.spec import ENTITY_COLUMN, MAX_ENTITIES, POS_SCALE
-from game.state import CAUSES, FLOOR, HP, X, Y
+from game.state import ALIVE, CAUSES, FLOOR, HP, W_DONE, X, Y
 from levels.common.errors import UserError
 from levels.tiles import Tile
 from npc.nav_transformer import NavTransformer
@@ -260,7 +260,7 @@ def test_explore_turns_illegal_once_everything_is_seen() -> None:
 def test_dead_agents_and_every_faction_option() -> None:
     sim = make(BIG_ROOM, [spawn("hero", 1, 7), spawn("monsters", 5, 2)], nav_actions=True)
     assert sim.action_mask[0, HERO, GOTO_FIRST:].sum() > 0  # every faction navigates now
-    sim.world.ag[0, HERO, 1] = 0  # ALIVE
+    sim.world.ag[0, HERO, ALIVE] = 0
     sim.refresh_observations()
     assert sim.action_mask[0, HERO, GOTO_FIRST:].sum() == 0
 
@@ -269,7 +269,7 @@ def test_an_illegal_navigator_action_is_the_rules_illegal_action() -> None:
     sim = make(BIG_ROOM, [spawn("hero", 1, 7), spawn("monsters", 5, 2)])
     actions = np.zeros((1, sim.num_agents), np.int64)
     actions[0, HERO] = EXPLORE  # the hero's faction has no navigator actions
-    _, reward, *_ = sim.step(actions)
+    sim.step(actions)
     assert sim.nav_actions.primitive[0, HERO] == EXPLORE  # passed on, the rules refuse it
     assert pos(sim, HERO) == (0, 1, 7)
 
@@ -311,7 +311,7 @@ def _run(threads: int, ticks: int = 40, seed: int = 3) -> tuple[list[np.ndarray]
     for _ in range(ticks):
         actions = _policy(obs, rng)
         legal = obs["action_mask"].copy()
-        done = sim.world.wi[:, 3].astype(bool)  # W_DONE: these worlds reset, ignoring actions
+        done = sim.world.wi[:, W_DONE].astype(bool)  # these worlds reset, ignoring actions
         obs, reward, *_ = sim.step(actions)
         primitive = sim.nav_actions.primitive
         assert (primitive < CORE_ACTIONS).all()
