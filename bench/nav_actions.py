@@ -4,16 +4,18 @@ Trains the `monsters` faction of the multi-floor `dungeon` preset against the sc
 hero twice, with the same PPO settings, seed and number of learner agent-steps:
 
 * `primitive`: the entity transformer over the game's 19 primitive actions;
-* `navigator`: :class:`training.nav_actions.NavTransformer` over the extended space
-  (primitives + go to entity token k + explore + flee, turned into moves by one Hebbian
-  navigator per monster, :class:`training.nav_actions.NavActionSim`).
+* `navigator`: :class:`npc.nav_transformer.NavTransformer` over the extended space
+  (primitives + go to entity token k + explore + flee + goal), turned into moves inside
+  the step by ``BatchedSim(..., nav_actions=["monsters"])`` (:mod:`game.nav_actions`).
 
-Then plays both against the scripted hero on the same evaluation levels (evaluation seed
+Prints the training wall time of each variant and the ratio navigator / primitive. Then
+plays both against the scripted hero on the same evaluation levels (evaluation seed
 domain) and prints, per variant: win rate (monsters kill the hero) with a 95 % Wilson
-interval, the share of episodes with contact (a monster sees the hero), the mean turn
-of first contact over episodes with contact and over all episodes (no contact counted as
-the turn limit, "censored"), the mean length of won episodes, and how often navigator actions were
-chosen. ``--json OUT`` writes the same figures.
+interval, the share of episodes with contact (a monster sees the hero) with its 95 %
+Wilson interval, the mean turn of first contact over episodes with contact and over all
+episodes (no contact counted as the turn limit, "censored"), the mean length of won
+episodes, and how often navigator actions were chosen. ``--json OUT`` writes the same
+figures.
 
 Usage::
 
@@ -36,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from game.actions import CORE_ACTIONS  # noqa: E402
 from game.batch import BatchedSim  # noqa: E402
+from game.nav_actions import NAV_ACTION_NAMES  # noqa: E402
 from game.spec import ENTITY_COLUMN  # noqa: E402
 from levels.common.files import atomic_write_text  # noqa: E402
 from npc.nav_transformer import GOTO_FIRST, NAV_ACTIONS, NavTransformer  # noqa: E402
@@ -43,7 +46,6 @@ from npc.policy import PolicyNet  # noqa: E402
 from npc.scripted import ScriptedNPC  # noqa: E402
 from training.config import OpponentConfig, PolicyConfig, PPOConfig, TrainConfig  # noqa: E402
 from training.evaluate import wilson_interval  # noqa: E402
-from training.nav_actions import NavActionSim  # noqa: E402
 from training.ppo import EVAL_SEED_TAG, Trainer, derived_seed  # noqa: E402
 from training.rollout import VecSim, slots_of, take_slots  # noqa: E402
 
@@ -57,7 +59,7 @@ def make_sim(variant: str, num_worlds: int, seed: int, max_turns: int, pool_size
     """The simulator a variant trains and plays on."""
     options = {"pool_size": pool_size, "threads": 1, "max_turns": max_turns}
     if variant == "navigator":
-        return NavActionSim(PRESET, num_worlds, seed, FACTION, **options)
+        return BatchedSim(PRESET, num_worlds=num_worlds, seed=seed, nav_actions=[FACTION], **options)
     return BatchedSim(PRESET, num_worlds=num_worlds, seed=seed, **options)
 
 
@@ -132,15 +134,67 @@ def evaluate(variant: str, net: PolicyNet, episodes: int, worlds: int, seed: int
     contacts = [c for _, _, c in results if c >= 0]
     won_lengths = [n for w, n, _ in results if w]
     nav_share = float(chosen[GOTO_FIRST:].sum() / max(chosen.sum(), 1)) if variant == "navigator" else 0.0
+    by_action = {name: int(n) for name, n in zip(NAV_ACTION_NAMES, chosen[GOTO_FIRST:], strict=True)} \
+        if variant == "navigator" else {}
     return {"episodes": len(results), "wins": wins, "win_rate": wins / len(results),
             "ci95": list(wilson_interval(wins, len(results))),
             "contact_share": len(contacts) / len(results),
+            "contact_ci95": list(wilson_interval(len(contacts), len(results))),
             "mean_first_contact": float(np.mean(contacts)) if contacts else None,
             # censored at the turn limit: episodes without contact count as max_turns
             "mean_contact_or_limit": float(np.mean([c if c >= 0 else max_turns for _, _, c in results])),
             "mean_win_length": float(np.mean(won_lengths)) if won_lengths else None,
             "mean_length": float(np.mean([n for _, n, _ in results])),
-            "navigator_action_share": nav_share}
+            "navigator_action_share": nav_share, "navigator_actions_chosen": by_action}
+
+
+def sim_cost(ticks: int, worlds: int, seed: int, pool_size: int) -> dict[str, float]:
+    """Microseconds per monster-step of the navigator actions' kernels, against the whole step.
+
+    Steps ``dungeon`` ``ticks`` times with random legal actions (navigator actions for the
+    monsters, primitives for the hero), timing :meth:`NavActions.translate`, the masks and
+    the step they are part of; then the same without ``nav_actions`` (random primitives).
+    """
+    rng = np.random.default_rng(seed)
+
+    def random_legal(mask: np.ndarray) -> np.ndarray:
+        u = rng.random(mask.shape[:2])[..., None]
+        cum = np.cumsum(mask, axis=-1)
+        return (cum < u * cum[..., -1:]).sum(axis=-1).astype(np.int64)
+
+    result: dict[str, float] = {}
+    for variant in ("primitive", "navigator"):
+        sim = make_sim(variant, worlds, seed, 300, pool_size)
+        obs = sim.reset()
+        monsters = len(slots_of(sim, FACTION))
+        nav = sim.nav_actions
+        spent = {"translate": 0.0, "masks": 0.0}
+        if nav is not None:  # time the two kernels by wrapping them (the step calls both once)
+            for name, method in (("translate", "translate"), ("masks", "update_masks")):
+                inner = getattr(nav, method)
+
+                def timed(*a: Any, _inner: Any = inner, _name: str = name, _spent: dict = spent) -> Any:
+                    t0 = time.perf_counter()
+                    out = _inner(*a)
+                    _spent[_name] += time.perf_counter() - t0
+                    return out
+                setattr(nav, method, timed)
+        sim.step(random_legal(obs["action_mask"]))  # warm-up (compilation)
+        for name in spent:
+            spent[name] = 0.0
+        total = 0.0
+        for _ in range(ticks):
+            actions = random_legal(obs["action_mask"])
+            t0 = time.perf_counter()
+            obs, *_ = sim.step(actions)
+            total += time.perf_counter() - t0
+        per = 1e6 / (ticks * worlds * monsters)
+        result[f"{variant}_step_us_per_monster_step"] = round(total * per, 2)
+        if nav is not None:
+            result["translate_us_per_monster_step"] = round(spent["translate"] * per, 2)
+            result["masks_us_per_monster_step"] = round(spent["masks"] * per, 2)
+        sim.close()
+    return result
 
 
 def main() -> int:
@@ -155,8 +209,16 @@ def main() -> int:
     parser.add_argument("--pool-size", type=int, default=64, help="levels per simulator")
     parser.add_argument("--variants", default="primitive,navigator")
     parser.add_argument("--json", metavar="OUT")
+    parser.add_argument("--sim-ticks", type=int, default=0,
+                        help="only time the simulator for this many ticks (random legal actions), no training")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    if args.sim_ticks > 0:
+        cost = sim_cost(args.sim_ticks, args.worlds, args.seed, args.pool_size)
+        print(json.dumps(cost, indent=2))
+        if args.json:
+            atomic_write_text(args.json, json.dumps({"command": " ".join(sys.argv), **cost}, indent=2))
+        return 0
     cfg = config(args.steps, args.seed, args.worlds)
     report: dict[str, Any] = {"command": " ".join(sys.argv), "preset": PRESET, "faction": FACTION,
                               "max_turns": args.max_turns, "seed": args.seed, "variants": {}}
@@ -175,7 +237,8 @@ def main() -> int:
         print(json.dumps(report["variants"][variant]), flush=True)
     print()
     print(f"{'variant':10} {'steps':>8} {'train s':>8} {'episodes':>8} {'win rate':>8} {'95% CI':>13} "
-          f"{'contact':>7} {'1st contact':>11} {'censored':>8} {'win len':>7} {'len':>6} {'nav share':>9}")
+          f"{'contact':>7} {'95% CI':>13} {'1st contact':>11} {'censored':>8} {'win len':>7} {'len':>6} "
+          f"{'nav share':>9}")
     for variant, r in report["variants"].items():
         t, e = r["training"], r["evaluation"]
 
@@ -184,9 +247,15 @@ def main() -> int:
 
         print(f"{variant:10} {t['steps']:>8} {t['seconds']:>8.0f} {e['episodes']:>8} {e['win_rate']:>8.2f} "
               f"{e['ci95'][0]:>6.2f}-{e['ci95'][1]:<6.2f} {e['contact_share']:>7.2f} "
+              f"{e['contact_ci95'][0]:>6.2f}-{e['contact_ci95'][1]:<6.2f} "
               f"{fmt(e['mean_first_contact']):>11} {e['mean_contact_or_limit']:>8.1f} "
               f"{fmt(e['mean_win_length']):>7} {e['mean_length']:>6.1f} "
               f"{e['navigator_action_share']:>9.2f}")
+    runs = report["variants"]
+    if "primitive" in runs and "navigator" in runs:
+        ratio = runs["navigator"]["training"]["seconds"] / max(runs["primitive"]["training"]["seconds"], 1e-9)
+        report["train_time_ratio"] = round(ratio, 2)
+        print(f"\ntraining wall time, navigator / primitive: {ratio:.2f}x")
     if args.json:
         atomic_write_text(args.json, json.dumps(report, indent=2))
     return 0

@@ -33,6 +33,7 @@ from game import kernels
 from game.actions import CORE_ACTIONS
 from game.fov import build_fov_table
 from game.goals import elimination_targets, goal_names
+from game.nav_actions import NAV_ACTIONS, NavActions
 from game.navigate import Navigation
 from game.pool import LevelPool, item_kind_names
 from game.rng import fresh_seed, seed_states
@@ -112,15 +113,27 @@ class BatchedSim:
             step and reset; its output is the optional observation key ``nav`` (int32
             ``[B, A, 5]``, :data:`game.navigate.NAV_COLUMNS`), which the scripted NPC
             follows. On by default; off gives the plain step (and the previous scripted NPC).
+        nav_actions: navigator actions (:mod:`game.nav_actions`: go to entity token k,
+            explore, flee, goal) after the primitive ones, translated into primitive actions
+            inside the step: True for every faction, or the names of the factions that get
+            them. Needs ``nav``; ``num_actions`` defaults to, and must be at least,
+            :data:`game.nav_actions.NAV_ACTIONS`. Off by default (the plain action space).
     """
 
     def __init__(self, params: str | Path | LevelParams = "arena", num_worlds: int = 1,
                  seed: int | None = None, *, pool_size: int = 64,
                  levels: Sequence[Level] | None = None, max_turns: int | None = None,
-                 num_actions: int = CORE_ACTIONS, threads: int | None = None,
+                 num_actions: int | None = None, threads: int | None = None,
                  generate: Callable[[LevelParams, int], Level] | None = None,
-                 entity_kind: bool = False, nav: bool = True) -> None:
+                 entity_kind: bool = False, nav: bool = True,
+                 nav_actions: bool | Sequence[str] = False) -> None:
         self.params = load_params(params)
+        if nav_actions is not False and not nav:
+            raise UserError("nav_actions needs the built-in navigator (nav=True)")
+        if num_actions is None:
+            num_actions = NAV_ACTIONS if nav_actions is not False else CORE_ACTIONS
+        if nav_actions is not False and num_actions < NAV_ACTIONS:
+            raise UserError(f"nav_actions needs num_actions >= {NAV_ACTIONS}, got {num_actions}")
         if isinstance(params, LevelParams) and not levels:
             params.check("")  # the cross-field checks generation needs
         if not isinstance(num_worlds, (int, np.integer)) or num_worlds < 1:
@@ -165,6 +178,13 @@ class BatchedSim:
         self.reseed(fresh_seed() if seed is None else seed)
         #: The navigator's state and output (None when ``nav`` is off).
         self.navigation: Navigation | None = Navigation(self) if nav else None
+        #: The navigator actions (None when ``nav_actions`` is off).
+        self.nav_actions: NavActions | None = None
+        if nav_actions is not False:
+            try:
+                self.nav_actions = NavActions(self, None if nav_actions is True else list(nav_actions))
+            except ValueError as exc:
+                raise UserError(str(exc)) from None
 
     # ---------------------------------------------------------------- set-up
 
@@ -234,6 +254,8 @@ class BatchedSim:
     def step(self, actions: np.ndarray) -> StepResult:
         """Play one tick in every world (auto-resetting worlds that finished last call)."""
         actions = self._check_actions(actions)
+        if self.nav_actions is not None:
+            actions = self.nav_actions.translate(actions)  # before the rules: they see primitives only
         self._sync_pool(self.world.wi[:, W_DONE])
         self._run(kernels.MODE_STEP, actions, self._all)
         self._navigate(actions)
@@ -261,9 +283,14 @@ class BatchedSim:
             job.result()
 
     def _navigate(self, actions: np.ndarray) -> None:
-        """Learn from ``actions`` and plan every agent's route (when the navigator is on)."""
+        """Learn from ``actions`` and plan every agent's route (when the navigator is on).
+
+        Then the navigator actions' masks (when they are on), which read the new observation.
+        """
         if self.navigation is not None:
             self.navigation.update(actions)
+        if self.nav_actions is not None:
+            self.nav_actions.update_masks()
 
     def close(self) -> None:
         """Stop the worker threads (the simulator can still step on the calling thread)."""
@@ -327,4 +354,6 @@ class BatchedSim:
     def refresh_observations(self) -> dict[str, np.ndarray]:
         """Rebuild the observation buffers from the state (after loading a save)."""
         self._run(kernels.MODE_OBSERVE, self._no_actions, self._all)
+        if self.nav_actions is not None:
+            self.nav_actions.update_masks()
         return self.observations()

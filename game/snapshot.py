@@ -47,6 +47,7 @@ def save_sim(sim: BatchedSim, path: str | Path) -> None:
         **format_header(FORMAT_NAME, FORMAT_VERSION), "params": params_to_dict(sim.params),
         "seed": sim.seed, "num_worlds": sim.num_worlds, "pool_size": sim.pool_size,
         "max_turns": sim.max_turns, "num_actions": sim.num_actions,
+        "nav_actions": list(sim.nav_actions.factions) if sim.nav_actions is not None else None,
         "agents": list(sim.agent_names),
         "levels": [lv.to_dict() for lv in sim.fixed_levels] if sim.fixed_levels else None,
     }
@@ -114,7 +115,8 @@ def load_sim(path: str | Path, threads: int | None = None) -> BatchedSim:
         levels = [Level.from_dict(d) for d in meta["levels"]] if meta["levels"] else None
         sim = BatchedSim(params, meta["num_worlds"], meta["seed"], pool_size=meta["pool_size"],
                          levels=levels, max_turns=meta["max_turns"],
-                         num_actions=meta["num_actions"], threads=threads)
+                         num_actions=meta["num_actions"], threads=threads,
+                         nav_actions=meta.get("nav_actions") or False)
     except (KeyError, TypeError, ParamError, LevelFileError) as exc:
         raise SaveFileError(f"{path}: bad metadata ({exc})") from None
     if list(sim.agent_names) != meta.get("agents"):

@@ -1,10 +1,11 @@
 """NavTransformer: the entity transformer for the navigator-driven action space.
 
-The action space (``training.nav_actions`` turns it into moves) is the game's primitive
-actions unchanged, then "go to entity token k" for every token slot, then explore and
-flee. The go-to logits add the pointer head's score of entity token k (against the self
-token) to the policy head's logit, so which entity to go to is chosen by attention over
-the tokens' attributes rather than by slot position alone.
+The action space is ``BatchedSim(..., nav_actions=True)``'s (:mod:`game.nav_actions`, which
+turns it into moves inside the step): the game's primitive actions unchanged, then "go to
+entity token k" for every token slot, then explore, flee and goal. The go-to logits add
+the pointer head's score of entity token k (against the self token) to the policy head's
+logit, so which entity to go to is chosen by attention over the tokens' attributes rather
+than by slot position alone.
 """
 
 from __future__ import annotations
@@ -14,14 +15,11 @@ from typing import Any
 
 import torch
 
-from game.actions import CORE_ACTIONS
+from game.nav_actions import EXPLORE, FLEE, GOAL, GOTO_FIRST, NAV_ACTIONS
 from game.spec import MAX_ENTITIES
 from npc.transformer import EntityTransformer
 
-GOTO_FIRST = CORE_ACTIONS
-EXPLORE = GOTO_FIRST + MAX_ENTITIES
-FLEE = EXPLORE + 1
-NAV_ACTIONS = FLEE + 1
+__all__ = ["EXPLORE", "FLEE", "GOAL", "GOTO_FIRST", "NAV_ACTIONS", "NavTransformer"]
 
 
 class NavTransformer(EntityTransformer):

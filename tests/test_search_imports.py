@@ -21,7 +21,7 @@ def _loaded(imports: str, forbidden: tuple[str, ...]) -> str:
 
 
 def test_search_imports_no_forbidden_package() -> None:
-    imports = ("search, search.cli, search.bench, search.make_scenarios, search.game_bridge, search.grid_nav, "
+    imports = ("search, search.cli, search.bench, search.make_scenarios, search.grid_nav, "
                "search.compiled")
     assert _loaded(imports, SEARCH_FORBIDDEN) == ""
 
