@@ -52,11 +52,11 @@ from game.state import ALIVE, FACTION, FLOOR, KEYS, PRESENT, W_CELLS, W_DONE, W_
 from search.grid_nav import (
     F_GAME,
     NO_MOVE,
-    Scratch,
     distance_field,
     enter_cost,
     field_value,
     nearest_target,
+    new_scratch,
     route_to,
 )
 
@@ -155,14 +155,6 @@ class NavActions:
 
 
 # ----------------------------------------------------------------------------- kernels
-
-
-@njit(cache=True)
-def _scratch(N: int) -> Scratch:
-    cap = 9 * N + 64
-    return Scratch(np.empty(N, np.float64), np.empty(N, np.int32), np.zeros(N, np.int32),
-                   np.empty(cap, np.float64), np.empty(cap, np.int32), np.zeros(N, np.int32),
-                   np.zeros(1, np.int64), np.empty(N, np.int32))
 
 
 @njit(cache=True, inline="always")
@@ -287,7 +279,7 @@ def translate_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, mas
     F, H, Wd = tiles.shape[1], tiles.shape[2], tiles.shape[3]
     plane = H * Wd
     N = F * plane
-    S = _scratch(N)
+    S = new_scratch(N)
     extra = np.zeros(N, np.float32)
     marked = np.empty(cells.shape[1] + 8, np.int64)
     goals = np.empty(1, np.int64)
@@ -364,7 +356,7 @@ def mask_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, mask, en
     plane = H * Wd
     N = F * plane
     K = entity_mask.shape[2]
-    S = _scratch(N)
+    S = new_scratch(N)
     extra = np.zeros(N, np.float32)
     marked = np.empty(cells.shape[1] + 8, np.int64)
     start = np.empty(1, np.int64)

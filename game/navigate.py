@@ -82,10 +82,10 @@ from search.grid_nav import (
     MOVE_STAIRS,
     NO_MOVE,
     NavParams,
-    Scratch,
     distance_field,
     enter_cost,
     nearest_target,
+    new_scratch,
     route_moves,
 )
 
@@ -228,11 +228,7 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
     F, H, Wd = tiles.shape[1], tiles.shape[2], tiles.shape[3]
     plane = H * Wd
     N = F * plane
-    cap = 9 * N + 64
-    S = Scratch(np.empty(N, np.float64), np.empty(N, np.int32), np.zeros(N, np.int32),
-                np.empty(cap, np.float64), np.empty(cap, np.int32), np.zeros(N, np.int32),
-                np.zeros(1, np.int64), np.empty(N, np.int32), np.zeros(N, np.uint8),
-                np.zeros(N, np.int32), np.zeros(2, np.int64), np.empty(N, np.float64))
+    S = new_scratch(N)
     value = np.full(N, np.inf)
     touched = np.empty(N, np.int64)
     sources = np.empty(A, np.int64)

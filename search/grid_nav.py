@@ -114,8 +114,9 @@ class Scratch(NamedTuple):
     bound: np.ndarray  # float64 [N]: per listed target, its lower bound (nearest_target)
 
 
+@njit(cache=True)
 def new_scratch(cells: int) -> Scratch:
-    """Scratch arrays for a grid of ``cells`` flat cells."""
+    """Scratch arrays for a grid of ``cells`` flat cells (callable from kernels too)."""
     cap = 9 * cells + 64
     return Scratch(np.empty(cells, np.float64), np.empty(cells, np.int32), np.zeros(cells, np.int32),
                    np.empty(cap, np.float64), np.empty(cap, np.int32), np.zeros(cells, np.int32),
@@ -255,7 +256,7 @@ def _base_cost(known, conf, cut, n: int, tick: int, P, flags: int) -> float:
     if code == 0:
         return P[P_UNKNOWN]
     t = code - 1
-    if t == _WALL or t == _LAVA:
+    if t in (_WALL, _LAVA):
         return -1.0
     w = conf[n]
     if t == _WATER:

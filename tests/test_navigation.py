@@ -7,10 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from game.actions import MOVE_FIRST
 from game.batch import BatchedSim
-from game.navigate import K_MEMORY, K_NONE, K_TARGET, NAV_ACTION, NAV_KIND, NAV_TARGET
+from game.handmade import make_level, spawn
+from game.navigate import K_ENEMY, K_MEMORY, K_NONE, K_TARGET, NAV_ACTION, NAV_KIND, NAV_TARGET
 from game.snapshot import load_sim, save_sim
-from game.state import FACTION, FLOOR, X, Y
+from game.state import FLOOR, X, Y
 from npc.scripted import ScriptedNPC
 from search.bench import TrueMaps, run
 from search.compiled import CompiledHebbianNavigator, CompiledOptions
@@ -178,18 +180,31 @@ def test_the_navigating_scripted_npc_ends_dungeon_episodes() -> None:
 
 
 def test_hunters_go_where_they_last_saw_an_enemy() -> None:
-    sim = BatchedSim("dungeon", 16, seed=5, pool_size=8, threads=1)
-    policy = ScriptedNPC()
+    """A hero that turns a corner out of sight is hunted at its last known place."""
+    rows = ["###########",
+            "#.........#",
+            "#########.#",
+            "#########.#",
+            "#########.#",
+            "#########.#",
+            "###########"]
+    level = make_level(rows, [spawn("hero", 1, 6), spawn("monsters", 1, 1)])
+    sim = BatchedSim(level.params, 1, 0, levels=[level], threads=1)
     obs = sim.reset()
-    memory_turns = 0
-    for _ in range(200):
-        obs, *_ = sim.step(policy(obs))
-        state = sim.navigation.state
-        for b, a in zip(*np.nonzero(obs["nav"][..., NAV_KIND] == K_MEMORY), strict=True):
-            enemies = sim.world.ag[b, :, FACTION] != sim.world.ag[b, a, FACTION]
-            assert obs["nav"][b, a, NAV_TARGET] in state.seen_agent[b, a][enemies]
-            memory_turns += 1
-    assert memory_turns > 0
+    policy = ScriptedNPC()
+    kinds = []
+    for d in (2, 2, 2, 4, 4, 4):  # east to the corner, then south out of the monster's view
+        actions = np.asarray(policy(obs)).copy()
+        actions[0, 0] = MOVE_FIRST + d
+        obs, *_ = sim.step(actions)
+        kind, target = obs["nav"][0, 1, NAV_KIND], obs["nav"][0, 1, NAV_TARGET]
+        kinds.append(int(kind))
+        if kind == K_MEMORY:  # the route leads to where the hero was last seen (or hid from there)
+            assert target == sim.navigation.state.seen_agent[0, 1, 0]
+            hy, hx = divmod(int(target), len(rows[0]))
+            assert (hy, hx) != tuple(sim.world.ag[0, 1, [Y, X]])
+    assert kinds[:3] == [K_ENEMY] * 3  # in view along the corridor
+    assert K_MEMORY in kinds[3:]  # then out of view: hunted by memory, not given up
 
 
 def test_the_target_hook_sends_agents_to_cells() -> None:
