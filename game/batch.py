@@ -34,7 +34,7 @@ from game.actions import CORE_ACTIONS
 from game.fov import build_fov_table
 from game.goals import elimination_targets, goal_names
 from game.nav_actions import NAV_ACTIONS, NavActions
-from game.navigate import Navigation
+from game.navigate import Navigation, nav_range
 from game.pool import LevelPool, item_kind_names
 from game.rng import fresh_seed, seed_states
 from game.slots import AgentLayout
@@ -257,18 +257,32 @@ class BatchedSim:
         if self.nav_actions is not None:
             actions = self.nav_actions.translate(actions)  # before the rules: they see primitives only
         self._sync_pool(self.world.wi[:, W_DONE])
-        self._run(kernels.MODE_STEP, actions, self._all)
-        self._navigate(actions)
+        self._run(kernels.MODE_STEP, actions, self._all, navigate=True)
+        if self.nav_actions is not None:
+            self.nav_actions.update_masks()
         o = self.out
         return StepResult(self.observations(), o.reward, o.terminated.view(bool),
                           o.truncated.view(bool), self.info())
 
-    def _run(self, mode: int, actions: np.ndarray, which: np.ndarray) -> None:
-        """Run the kernel over all worlds, split across the worker threads."""
+    def _run(self, mode: int, actions: np.ndarray, which: np.ndarray, navigate: bool = False) -> None:
+        """Run the kernel over all worlds, split across the worker threads.
+
+        With ``navigate`` (and the navigator on) each chunk of worlds is navigated right
+        after it stepped, on the same thread, while its arrays are still in the cache: the
+        same result as navigating every world afterwards, since a world's plan reads only
+        that world.
+        """
         kernel = kernels.run_range
         args = (self.world, self.pool.arrays, self.config, self.out, actions, which, mode)
+        nav = self.navigation.kernel_args(actions) if navigate and self.navigation is not None else None
+
+        def run_chunk(lo: int, hi: int) -> None:
+            kernel(*args, lo, hi)
+            if nav is not None:
+                nav_range(*nav, lo, hi)
+
         if self.threads == 1:
-            kernel(*args, 0, self.num_worlds)
+            run_chunk(0, self.num_worlds)
             return
         if self._executor is None:
             self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="mindcrawl-sim")
@@ -277,7 +291,7 @@ class BatchedSim:
         chunks = max(self.threads, min(CHUNKS_PER_THREAD * self.threads,
                                        self.num_worlds // MIN_CHUNK_WORLDS))
         bounds = np.linspace(0, self.num_worlds, chunks + 1).astype(int)
-        jobs = [self._executor.submit(kernel, *args, int(lo), int(hi))
+        jobs = [self._executor.submit(run_chunk, int(lo), int(hi))
                 for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
         for job in jobs:
             job.result()

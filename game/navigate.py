@@ -570,7 +570,8 @@ class Navigation:
     """The navigation state of one :class:`game.batch.BatchedSim` and its per-tick update.
 
     ``update(actions)`` runs :func:`nav_range` over all worlds (on the simulator's worker
-    threads) after the simulator stepped with ``actions`` (or reset: zeros); ``out`` is the
+    threads) after a reset (``actions`` zeros); a step navigates each chunk of worlds right
+    after stepping it (``BatchedSim._run`` with :meth:`kernel_args`). ``out`` is the
     observation key ``nav`` (int32 ``[B, A, len(NAV_COLUMNS)]``). ``target`` is the hook a
     caller (or a goal) sets to send an agent to a flat cell (``f * H * W + y * W + x``).
     """
@@ -604,15 +605,23 @@ class Navigation:
         """Drive ``faction``'s agents with :data:`MODE_HEBBIAN` or :data:`MODE_SHORTEST`."""
         self.state.mode[faction] = mode
 
-    def update(self, actions: np.ndarray) -> None:
-        """Learn from ``actions`` and plan every agent's next route (all worlds)."""
+    def kernel_args(self, actions: np.ndarray) -> tuple:
+        """The arguments of :func:`nav_range` before its world range (room made for new items)."""
         sim = self.sim
         self.state = grow_nav_items(self.state, sim.world.it.shape[1])
         w, s = sim.world, self.state
-        args = (w.tiles, w.locks, w.cells, w.occ, w.ag, w.it, w.wi, w.goal, w.memory, w.fov, actions,
+        return (w.tiles, w.locks, w.cells, w.occ, w.ag, w.it, w.wi, w.goal, w.memory, w.fov, actions,
                 s.conf, s.fails, s.cut, s.seen_agent, s.seen_turn, s.seen_item, s.last_pos, s.visited,
                 s.path, s.path_len, s.path_pos, s.expect, s.plan_tgt, s.episode, s.target, s.mode, s.out,
                 s.plan, self._P_heb, self._P_short)
+
+    def update(self, actions: np.ndarray) -> None:
+        """Learn from ``actions`` and plan every agent's next route (all worlds).
+
+        (``BatchedSim.step`` runs :func:`nav_range` chunk by chunk with the step instead.)
+        """
+        sim = self.sim
+        args = self.kernel_args(actions)
         B = sim.num_worlds
         executor = getattr(sim, "_executor", None)
         if sim.threads == 1 or executor is None:
