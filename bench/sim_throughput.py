@@ -61,6 +61,9 @@ def measure(params: str, worlds: int, seconds: float, seed: int = 0,
     it (its navigator action when legal, else a random legal one).
     """
     sim = BatchedSim(params, worlds, seed=seed, pool_size=64, threads=threads, nav=nav)
+    # Generate every level of the pool first: levels are made lazily on first use, so
+    # short episodes (navigating agents finish sooner) would otherwise time level generation.
+    sim.pool.ensure(np.arange(64))
     obs = sim.reset()
     rng = np.random.default_rng(seed)
     choose = _navigating_actions if nav else (lambda o, r: random_legal_actions(o["action_mask"], r))
