@@ -296,6 +296,22 @@ class BatchedSim:
         for job in jobs:
             job.result()
 
+    def over_worlds(self, kernel: Callable[..., None], *args: Any) -> None:
+        """Run ``kernel(*args, lo, hi)`` over all worlds in ranges, on the worker threads.
+
+        For the per-world kernels of the simulator's parts (the navigator, navigator actions);
+        each call must touch only the worlds ``lo..hi``.
+        """
+        B = self.num_worlds
+        if self.threads == 1 or self._executor is None:
+            kernel(*args, 0, B)
+            return
+        bounds = np.linspace(0, B, 2 * self.threads + 1).astype(int)
+        jobs = [self._executor.submit(kernel, *args, int(lo), int(hi))
+                for lo, hi in zip(bounds[:-1], bounds[1:], strict=True) if hi > lo]
+        for job in jobs:
+            job.result()
+
     def _navigate(self, actions: np.ndarray) -> None:
         """Learn from ``actions`` and plan every agent's route (when the navigator is on).
 

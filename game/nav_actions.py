@@ -127,31 +127,17 @@ class NavActions:
                 sim.out.entities, sim.out.entity_mask, s.conf, s.cut, s.visited, s.mode, self._P_heb,
                 self._P_short, self.enabled)
 
-    def _over_worlds(self, kernel, *args) -> None:  # noqa: ANN001 - a numba dispatcher
-        """Run ``kernel(*args, lo, hi)`` over all worlds, on the simulator's worker threads."""
-        sim = self.sim
-        B = sim.num_worlds
-        executor = getattr(sim, "_executor", None)
-        if sim.threads == 1 or executor is None:
-            kernel(*args, 0, B)
-            return
-        bounds = np.linspace(0, B, 2 * sim.threads + 1).astype(int)
-        jobs = [executor.submit(kernel, *args, int(lo), int(hi))
-                for lo, hi in zip(bounds[:-1], bounds[1:], strict=True) if hi > lo]
-        for job in jobs:
-            job.result()
-
     def translate(self, actions: np.ndarray) -> np.ndarray:
         """Primitive actions ``[B, A]`` for ``actions`` in the extended space (primitives pass through).
 
         Reads the state the last observation was built from; returns :attr:`primitive`.
         """
-        self._over_worlds(translate_range, *self._args(), np.ascontiguousarray(actions, np.int32), self.primitive)
+        self.sim.over_worlds(translate_range, *self._args(), np.ascontiguousarray(actions, np.int32), self.primitive)
         return self.primitive
 
     def update_masks(self) -> None:
         """Write the navigator indices of ``World.mask`` from the current state (all worlds)."""
-        self._over_worlds(mask_range, *self._args())
+        self.sim.over_worlds(mask_range, *self._args())
 
 
 # ----------------------------------------------------------------------------- kernels

@@ -620,15 +620,4 @@ class Navigation:
 
         (``BatchedSim.step`` runs :func:`nav_range` chunk by chunk with the step instead.)
         """
-        sim = self.sim
-        args = self.kernel_args(actions)
-        B = sim.num_worlds
-        executor = getattr(sim, "_executor", None)
-        if sim.threads == 1 or executor is None:
-            nav_range(*args, 0, B)
-            return
-        bounds = np.linspace(0, B, 2 * sim.threads + 1).astype(int)
-        jobs = [executor.submit(nav_range, *args, int(lo), int(hi))
-                for lo, hi in zip(bounds[:-1], bounds[1:], strict=True) if hi > lo]
-        for job in jobs:
-            job.result()
+        self.sim.over_worlds(nav_range, *self.kernel_args(actions))
