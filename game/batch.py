@@ -281,32 +281,24 @@ class BatchedSim:
             if nav is not None:
                 nav_range(*nav, lo, hi)
 
+        self.over_worlds(run_chunk)
+
+    def over_worlds(self, kernel: Callable[..., None], *args: Any) -> None:
+        """Run ``kernel(*args, lo, hi)`` over all worlds in ranges, on the worker threads.
+
+        For the step and the per-world kernels of the simulator's parts (the navigator,
+        navigator actions); each call must touch only the worlds ``lo..hi``.
+        """
+        B = self.num_worlds
         if self.threads == 1:
-            run_chunk(0, self.num_worlds)
+            kernel(*args, 0, B)
             return
         if self._executor is None:
             self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="mindcrawl-sim")
         # A few chunks per thread, taken from the executor's queue: a thread the shared
         # machine slows down takes fewer chunks instead of holding up the step.
-        chunks = max(self.threads, min(CHUNKS_PER_THREAD * self.threads,
-                                       self.num_worlds // MIN_CHUNK_WORLDS))
-        bounds = np.linspace(0, self.num_worlds, chunks + 1).astype(int)
-        jobs = [self._executor.submit(run_chunk, int(lo), int(hi))
-                for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
-        for job in jobs:
-            job.result()
-
-    def over_worlds(self, kernel: Callable[..., None], *args: Any) -> None:
-        """Run ``kernel(*args, lo, hi)`` over all worlds in ranges, on the worker threads.
-
-        For the per-world kernels of the simulator's parts (the navigator, navigator actions);
-        each call must touch only the worlds ``lo..hi``.
-        """
-        B = self.num_worlds
-        if self.threads == 1 or self._executor is None:
-            kernel(*args, 0, B)
-            return
-        bounds = np.linspace(0, B, 2 * self.threads + 1).astype(int)
+        chunks = max(self.threads, min(CHUNKS_PER_THREAD * self.threads, B // MIN_CHUNK_WORLDS))
+        bounds = np.linspace(0, B, chunks + 1).astype(int)
         jobs = [self._executor.submit(kernel, *args, int(lo), int(hi))
                 for lo, hi in zip(bounds[:-1], bounds[1:], strict=True) if hi > lo]
         for job in jobs:

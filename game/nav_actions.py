@@ -44,8 +44,7 @@ import numpy as np
 from numba import njit
 
 from game.actions import ACTION_NAMES, CORE_ACTIONS, MOVE_FIRST, WAIT
-from game.cells import key_slot
-from game.nav_moves import DIRS, DOOR_LOCKED, STAIRS_DOWN, STAIRS_UP, flee_action, move_action
+from game.nav_moves import DIRS, STAIRS_DOWN, STAIRS_UP, flee_action, in_view, mark_key_doors, move_action
 from game.navigate import MODE_HEBBIAN, _goal_cell, nav_params
 from game.spec import ENTITY_COLUMN, MAX_ENTITIES, POS_SCALE
 from game.state import ALIVE, FACTION, FLOOR, KEYS, PRESENT, W_CELLS, W_DONE, W_TURN, WAIT_LEFT, X, Y
@@ -153,34 +152,6 @@ def _token_cell(row, f: int, y: int, x: int, H: int, Wd: int) -> int:
     return (f * H + ty) * Wd + tx
 
 
-@njit(cache=True, inline="always")
-def _visible(fov_a, y: int, x: int, ty: int, tx: int) -> bool:
-    G = fov_a.shape[0] // 2
-    dy = ty - y
-    dx = tx - x
-    if abs(dy) > G or abs(dx) > G:
-        return False
-    return fov_a[G + dy, G + dx] != 0
-
-
-@njit(cache=True)
-def _mark_keys(tiles_b, locks_b, cells_b, n_cells: int, its, a: int, keys: int, plane: int, Wd: int,
-               extra, marked) -> int:
-    """Mark the locked doors agent ``a`` holds a key for as passages (``extra < 0``); how many."""
-    n = 0
-    if keys == 0:
-        return 0
-    for s in range(n_cells):
-        cf, cy, cx = cells_b[s, 0], cells_b[s, 1], cells_b[s, 2]
-        if tiles_b[cf, cy, cx] == DOOR_LOCKED and key_slot(its, a, keys, locks_b[cf, cy, cx]) >= 0:
-            c = cf * plane + cy * Wd + cx
-            if extra[c] == 0.0:
-                extra[c] = -0.5
-                marked[n] = c
-                n += 1
-    return n
-
-
 @njit(cache=True)
 def _mark_allies(ag_b, occ_bf, fac: int, f: int, y: int, x: int, goal: int, plane: int, Wd: int,
                  extra, marked, n: int) -> int:
@@ -223,7 +194,7 @@ def _enemy_cells(ag_b, fov_a, a: int, fac: int, f: int, y: int, x: int, plane: i
         other = ag_b[o]
         if o == a or other[PRESENT] == 0 or other[ALIVE] == 0 or other[FACTION] == fac or other[FLOOR] != f:
             continue
-        if _visible(fov_a, y, x, other[Y], other[X]):
+        if in_view(fov_a, y, x, other[Y], other[X]):
             sources[n] = f * plane + other[Y] * Wd + other[X]
             n += 1
     return n
@@ -291,7 +262,7 @@ def translate_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, mas
             known = memory[b, a].reshape(-1)
             fc, fk = conf[b, fac], cut[b, fac]
             m = mask[b, a]
-            n_marked = _mark_keys(tiles[b], locks[b], cells[b], wi[b, W_CELLS], it[b], a, me[KEYS], plane, Wd,
+            n_marked = mark_key_doors(tiles[b], locks[b], cells[b], wi[b, W_CELLS], it[b], a, me[KEYS], plane, Wd,
                                   extra, marked)
             result = WAIT
             routed = False  # the search left a backward field from a goal in S
@@ -346,6 +317,7 @@ def mask_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, mask, en
     extra = np.zeros(N, np.float32)
     marked = np.empty(cells.shape[1] + 8, np.int64)
     start = np.empty(1, np.int64)
+    sources = np.empty(A, np.int64)
     no_value = np.full(N, np.inf)
     no_targets = np.empty(0, np.int64)
     no_floor = np.full(F, np.inf)
@@ -365,7 +337,7 @@ def mask_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, mask, en
             here = f * plane + y * Wd + x
             known = memory[b, a].reshape(-1)
             fc, fk = conf[b, fac], cut[b, fac]
-            n_marked = _mark_keys(tiles[b], locks[b], cells[b], wi[b, W_CELLS], it[b], a, me[KEYS], plane, Wd,
+            n_marked = mark_key_doors(tiles[b], locks[b], cells[b], wi[b, W_CELLS], it[b], a, me[KEYS], plane, Wd,
                                   extra, marked)
             # go to k: one wavefront from the agent tells which token cells a route reaches
             start[0] = here
@@ -380,12 +352,8 @@ def mask_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, mask, en
                                         SEARCH_LIMIT, S, 0.0, no_floor, no_targets)
             if best >= 0 and best != here:
                 m[EXPLORE] = 1
-            for o in range(A):
-                other = ag[b, o]
-                if (o != a and other[PRESENT] and other[ALIVE] and other[FACTION] != fac and other[FLOOR] == f
-                        and _visible(fov[b, a], y, x, other[Y], other[X])):
-                    m[FLEE] = 1
-                    break
+            if _enemy_cells(ag[b], fov[b, a], a, fac, f, y, x, plane, Wd, sources) > 0:
+                m[FLEE] = 1
             if _goal_cell(goal[b, fac], me) >= 0 or _knows_stairs(tiles[b], cells[b], wi[b, W_CELLS], known, plane,
                                                                   Wd):
                 m[GOAL] = 1

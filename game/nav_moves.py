@@ -1,6 +1,7 @@
 """Moves of in-game navigation: the cell a move leads to, the game action it is, the flee step.
 
-Small numba kernels :func:`game.navigate.nav_range` calls per agent. A move is a
+Small numba kernels :func:`game.navigate.nav_range` and :mod:`game.nav_actions` call per
+agent (also: what is in view, which locked doors the agent's keys open). A move is a
 direction index of :data:`DIRS` (the game's order), ``MOVE_STAIRS`` or ``NO_MOVE``
 (:mod:`search.grid_nav`); cells are flat indices ``f * H * W + y * W + x``.
 """
@@ -11,12 +12,45 @@ import numpy as np
 from numba import njit
 
 from game.actions import INTERACT, MOVE_FIRST
+from game.cells import key_slot
 from levels.tiles import Tile
 from search.grid_nav import DIRS, F_GAME, MOVE_STAIRS, NO_MOVE, enter_cost, field_value, move_allowed
 
 #: Tile codes the kernels compare against (the known map stores tile + 1).
 STAIRS_DOWN, STAIRS_UP = int(Tile.STAIRS_DOWN), int(Tile.STAIRS_UP)
 DOOR_CLOSED, DOOR_LOCKED = int(Tile.DOOR_CLOSED), int(Tile.DOOR_LOCKED)
+
+
+@njit(cache=True, inline="always")
+def in_view(vis, ay: int, ax: int, y: int, x: int) -> bool:
+    """Whether cell ``(y, x)`` is in the egocentric field of view ``vis`` of a viewer at ``(ay, ax)``."""
+    G = vis.shape[0] // 2
+    dy = y - ay
+    dx = x - ax
+    if abs(dy) > G or abs(dx) > G:
+        return False
+    return vis[G + dy, G + dx] != 0
+
+
+@njit(cache=True)
+def mark_key_doors(tiles_b, locks_b, cells_b, n_cells: int, its, a: int, keys: int, plane: int, Wd: int,
+                   extra, marked) -> int:
+    """Mark the locked doors agent ``a`` holds a key for as passages (``extra < 0``).
+
+    Writes their cells into ``marked`` (for the caller to clear) and returns how many.
+    """
+    n = 0
+    if keys == 0:
+        return 0
+    for s in range(n_cells):
+        cf, cy, cx = cells_b[s, 0], cells_b[s, 1], cells_b[s, 2]
+        if tiles_b[cf, cy, cx] == DOOR_LOCKED and key_slot(its, a, keys, locks_b[cf, cy, cx]) >= 0:
+            c = cf * plane + cy * Wd + cx
+            if extra[c] == 0.0:
+                extra[c] = -0.5
+                marked[n] = c
+                n += 1
+    return n
 
 
 @njit(cache=True, inline="always")

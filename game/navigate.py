@@ -38,7 +38,7 @@ import numpy as np
 from numba import njit
 
 from game.actions import MOVE_FIRST
-from game.nav_moves import DIRS, DOOR_LOCKED, STAIRS_DOWN, STAIRS_UP, flee_action, move_action, next_cell
+from game.nav_moves import DIRS, STAIRS_DOWN, STAIRS_UP, flee_action, in_view, mark_key_doors, move_action, next_cell
 from game.state import (
     ALIVE,
     ARTIFACTS,
@@ -54,8 +54,6 @@ from game.state import (
     I_DMAX,
     I_DMIN,
     I_F,
-    I_HOLDER,
-    I_KEY,
     I_LOC,
     I_X,
     I_Y,
@@ -64,7 +62,6 @@ from game.state import (
     KNOWN_ARTIFACT,
     KNOWN_EXIT,
     LOC_FLOOR,
-    LOC_HELD,
     MAX_HP,
     MELEE,
     POTION,
@@ -182,15 +179,6 @@ def _hash(a: int, b: int, c: int) -> int:
     return h
 
 
-@njit(cache=True, inline="always")
-def _visible(fov, G: int, ay: int, ax: int, y: int, x: int) -> bool:
-    dy = y - ay
-    dx = x - ax
-    if abs(dy) > G or abs(dx) > G:
-        return False
-    return fov[G + dy, G + dx] > 0
-
-
 @njit(cache=True)
 def _wanted(it, ag, a: int, i: int) -> bool:
     """Whether agent ``a`` would pick up item ``i`` (better weapon, a potion when none, keys)."""
@@ -217,8 +205,8 @@ def _forget_world(nav_conf, nav_fails, nav_cut, seen_agent, seen_item, last_pos)
     last_pos[:] = -1
 
 
-# nogil: Navigation.update runs it on the simulator's worker threads, which must not queue
-# on the GIL; error_model numpy: no zero-division checks in the integer arithmetic of cells
+# nogil: it runs on the simulator's worker threads (BatchedSim.over_worlds), which must not
+# queue on the GIL; error_model numpy: no zero-division checks in the integer arithmetic of cells
 @njit(cache=True, nogil=True, error_model="numpy")
 def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, conf, fails, cut, seen_agent, seen_turn,
               seen_item, last_pos, visited, path, path_len, path_pos, expect, plan_tgt, episode, target, mode,
@@ -237,7 +225,6 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
     kind_of = np.zeros(N, np.int8)
     keyed = np.empty(cells.shape[1], np.int64)
     no_floor = np.full(F, np.inf)
-    G = fov.shape[2] // 2
     items = it.shape[1]
     for b in range(lo, hi):
         turn = wi[b, W_TURN]
@@ -290,7 +277,7 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
                 if o == a or ag[b, o, PRESENT] == 0:
                     continue
                 other = ag[b, o]
-                if other[ALIVE] and other[FLOOR] == f and _visible(vis, G, y, x, other[Y], other[X]):
+                if other[ALIVE] and other[FLOOR] == f and in_view(vis, y, x, other[Y], other[X]):
                     seen_agent[b, a, o] = f * plane + other[Y] * Wd + other[X]
                     if other[FACTION] != fac and seen_turn[b, a, o] < turn - 1:
                         fresh = True  # an enemy comes into view
@@ -304,7 +291,7 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
                     continue
                 if c // plane == f:
                     cr = c % plane
-                    if _visible(vis, G, y, x, cr // Wd, cr % Wd):
+                    if in_view(vis, y, x, cr // Wd, cr % Wd):
                         t = tiles[b, f, cr // Wd, cr % Wd]
                         # gone from where it was: if that was stairs, it took them
                         if t == STAIRS_DOWN and f + 1 < F:
@@ -313,7 +300,7 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
                             seen_agent[b, a, o] = c - plane
                         elif md == MODE_HEBBIAN and turn - seen_turn[b, a, o] <= TRACK_TURNS:
                             # it stepped out of view from there: look for it next where it can hide
-                            seen_agent[b, a, o] = _hidden_neighbour(known, vis, G, y, x, c, plane, Wd)
+                            seen_agent[b, a, o] = _hidden_neighbour(known, vis, y, x, c, plane, Wd)
                         else:
                             seen_agent[b, a, o] = -1
                         fresh = True
@@ -321,7 +308,7 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
                 row = it[b, i]
                 if row[I_CAT] < 0:
                     continue
-                if row[I_LOC] == LOC_FLOOR and row[I_F] == f and _visible(vis, G, y, x, row[I_Y], row[I_X]):
+                if row[I_LOC] == LOC_FLOOR and row[I_F] == f and in_view(vis, y, x, row[I_Y], row[I_X]):
                     c = f * plane + row[I_Y] * Wd + row[I_X]
                     if seen_item[b, a, i] != c:
                         # only an item it would pick up can change the plan
@@ -329,8 +316,8 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
                         seen_item[b, a, i] = c
                     continue
                 c = seen_item[b, a, i]
-                if c >= 0 and (row[I_LOC] != LOC_FLOOR or (c // plane == f and _visible(
-                        vis, G, y, x, (c % plane) // Wd, c % Wd))):
+                if c >= 0 and (row[I_LOC] != LOC_FLOOR or (c // plane == f and in_view(
+                        vis, y, x, (c % plane) // Wd, c % Wd))):
                     seen_item[b, a, i] = -1
                     fresh = fresh or c == prev_target  # gone: the plan changes if it led there
             tgt = target[b, a]
@@ -410,19 +397,8 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
             visited[b, a, f] = turn
             flags = F_GAME
             # locked doors whose key the agent holds are passages (marked by extra < 0)
-            n_keys = 0
-            if me[KEYS] > 0:
-                for i in range(items):
-                    row = it[b, i]
-                    if row[I_CAT] == KEY and row[I_LOC] == LOC_HELD and row[I_HOLDER] == a:
-                        for k in range(wi[b, W_CELLS]):
-                            cf, cy, cx = cells[b, k, 0], cells[b, k, 1], cells[b, k, 2]
-                            if tiles[b, cf, cy, cx] == DOOR_LOCKED and locks[b, cf, cy, cx] == row[I_KEY]:
-                                c = cf * plane + cy * Wd + cx
-                                if extra[c] == 0.0:
-                                    extra[c] = -0.5
-                                    keyed[n_keys] = c
-                                    n_keys += 1
+            n_keys = mark_key_doors(tiles[b], locks[b], cells[b], wi[b, W_CELLS], it[b], a, me[KEYS], plane, Wd,
+                                    extra, keyed)
             # An ally in the way: wait for it to move on, unless it is waiting itself or
             # coming this way (then plan around it).
             blocked = -1
@@ -523,7 +499,7 @@ def _still_target(kind: int, cell: int, seen_agent, seen_turn, seen_item, ag_b, 
 
 
 @njit(cache=True)
-def _hidden_neighbour(known, vis, G: int, y: int, x: int, c: int, plane: int, Wd: int) -> int:
+def _hidden_neighbour(known, vis, y: int, x: int, c: int, plane: int, Wd: int) -> int:
     """Where an enemy last seen at ``c`` (now in view, empty) most likely went: -1 if nowhere.
 
     The neighbour of ``c`` out of the agent's view that the agent does not know to be a wall,
@@ -536,7 +512,7 @@ def _hidden_neighbour(known, vis, G: int, y: int, x: int, c: int, plane: int, Wd
     best, far = -1, -1
     for d in range(8):
         ny, nx = cy + DIRS[d, 0], cx + DIRS[d, 1]
-        if ny < 0 or ny >= H or nx < 0 or nx >= Wd or _visible(vis, G, y, x, ny, nx):
+        if ny < 0 or ny >= H or nx < 0 or nx >= Wd or in_view(vis, y, x, ny, nx):
             continue
         v = c - cr + ny * Wd + nx
         code = known[v]

@@ -95,9 +95,9 @@ class Scratch(NamedTuple):
 
     A search does not clear them: it takes a new number from ``counter`` and a cell's
     ``g`` counts only where ``valid`` holds that number (``done`` likewise), so starting a
-    search costs nothing however large the map. ``edges`` and ``floor_of`` describe the
-    map's shape (filled on the first search for a shape, see :func:`_geometry`), so the
-    inner loops need no integer division to find a cell's row, column or floor.
+    search costs nothing however large the map. ``edges``, ``floor_of`` and ``offsets``
+    describe the map's shape (filled on the first search for a shape, see :func:`_geometry`),
+    so the inner loops need no integer division to find a cell's row, column or floor.
     """
 
     g: np.ndarray  # float64 [N]
@@ -110,7 +110,8 @@ class Scratch(NamedTuple):
     parent: np.ndarray  # int32 [N]: the cell a forward search reached each cell from
     edges: np.ndarray  # uint8 [N]: bit d set when move d out of the cell stays on the map
     floor_of: np.ndarray  # int32 [N]: the cell's floor
-    geometry: np.ndarray  # int64 [2]: (plane, width) that edges and floor_of were filled for
+    offsets: np.ndarray  # int64 [8]: flat-index step of each move direction
+    geometry: np.ndarray  # int64 [2]: (plane, width) that edges, floor_of and offsets were filled for
     bound: np.ndarray  # float64 [N]: per listed target, its lower bound (nearest_target)
 
 
@@ -121,7 +122,8 @@ def new_scratch(cells: int) -> Scratch:
     return Scratch(np.empty(cells, np.float64), np.empty(cells, np.int32), np.zeros(cells, np.int32),
                    np.empty(cap, np.float64), np.empty(cap, np.int32), np.zeros(cells, np.int32),
                    np.zeros(1, np.int64), np.empty(cells, np.int32), np.zeros(cells, np.uint8),
-                   np.zeros(cells, np.int32), np.zeros(2, np.int64), np.empty(cells, np.float64))
+                   np.zeros(cells, np.int32), np.zeros(8, np.int64), np.zeros(2, np.int64),
+                   np.empty(cells, np.float64))
 
 
 @njit(cache=True)
@@ -139,13 +141,15 @@ def _fill_geometry(S, plane: int, width: int) -> None:
                 e |= 1 << d
         S.edges[n] = e
         S.floor_of[n] = n // plane
+    for d in range(8):
+        S.offsets[d] = DIRS[d, 0] * width + DIRS[d, 1]
     S.geometry[0] = plane
     S.geometry[1] = width
 
 
 @njit(cache=True, inline="always")
 def _geometry(S, plane: int, width: int) -> None:
-    """Make ``S.edges`` and ``S.floor_of`` describe a map of this shape (once per shape)."""
+    """Make ``S.edges``, ``S.floor_of`` and ``S.offsets`` describe a map of this shape (once per shape)."""
     if S.geometry[0] != plane or S.geometry[1] != width:
         _fill_geometry(S, plane, width)
 
@@ -362,9 +366,7 @@ def route_to(known, conf, cut, extra, plane: int, width: int, start: int, goals,
     g, done, keys, nodes, valid = S.g, S.done, S.heap_key, S.heap_node, S.valid
     _geometry(S, plane, width)
     edges = S.edges
-    offset = np.empty(8, np.int64)
-    for d in range(8):
-        offset[d] = DIRS[d, 0] * width + DIRS[d, 1]
+    offset = S.offsets
     cur = _begin(S)
     size = 0
     for i in range(goals.shape[0]):
@@ -501,10 +503,8 @@ def nearest_target(known, conf, cut, extra, plane: int, width: int, start: int, 
                 least = floor_value[k]
     step = min(1.0, P[P_WATER], P[P_UNKNOWN])  # no move costs less
     for i in range(targets.shape[0]):
-        bound[i] = step * _cheb(plane, width, start, targets[i]) + 0.0
-    offset = np.empty(8, np.int64)
-    for d in range(8):
-        offset[d] = DIRS[d, 0] * width + DIRS[d, 1]
+        bound[i] = step * _cheb(plane, width, start, targets[i])
+    offset = S.offsets
     while size > 0:
         k = keys[0]
         u = nodes[0]
@@ -632,9 +632,7 @@ def distance_field(known, conf, cut, extra, plane: int, width: int, sources, tic
             size = _push(keys, nodes, size, 0.0, n)
     _geometry(S, plane, width)
     edges = S.edges
-    offset = np.empty(8, np.int64)
-    for d in range(8):
-        offset[d] = DIRS[d, 0] * width + DIRS[d, 1]
+    offset = S.offsets
     while size > 0:
         k = keys[0]
         u = nodes[0]
