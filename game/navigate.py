@@ -9,7 +9,7 @@ per-agent Python. For every living agent it
 1. learns from its last action (``search.grid_learn.learn_move``): a move that reached its
    cell strengthens that cell's reliability, a legal move that did not (an ally stepped in,
    a door was shut) weakens it. Reliability lives in a *team memory*, one row per faction;
-2. updates its **place-percept memory**: the cell where it last saw each other agent and
+2. updates its **place-percept memory**: the cell where it last saw each enemy and
    each floor item. A remembered place that it sees empty is dropped, except stairs: an
    agent last seen on stairs is looked for at their other end;
 3. plans over its own known map (``World.memory``, fed by the field of view) one forward
@@ -122,7 +122,7 @@ class NavState(NamedTuple):
     conf: np.ndarray  # float32 [B, factions, N]: team memory of cell reliability
     fails: np.ndarray  # uint8 [B, factions, N]
     cut: np.ndarray  # int32 [B, factions, N]
-    seen_agent: np.ndarray  # int32 [B, A, A]: flat cell where a last saw o (-1: none)
+    seen_agent: np.ndarray  # int32 [B, A, A]: flat cell where a last saw enemy o (-1: none; allies: -1)
     seen_turn: np.ndarray  # int32 [B, A, A]
     seen_item: np.ndarray  # int32 [B, A, I]: flat cell where a last saw item i on the floor
     last_pos: np.ndarray  # int32 [B, A]: flat cell before the last action
@@ -224,9 +224,16 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
     extra = np.zeros(N, np.float32)
     kind_of = np.zeros(N, np.int8)
     keyed = np.empty(cells.shape[1], np.int64)
+    live = np.empty(it.shape[1], np.int64)
     no_floor = np.full(F, np.inf)
     items = it.shape[1]
     for b in range(lo, hi):
+        itb, agb = it[b], ag[b]
+        n_live = 0  # the item slots in use (most of a pool's slots are empty in most worlds)
+        for i in range(items):
+            if itb[i, I_CAT] >= 0:
+                live[n_live] = i
+                n_live += 1
         turn = wi[b, W_TURN]
         if episode[b] != wi[b, W_EPISODE] or turn == 0:  # a new episode (or a reseeded one)
             if episode[b] != wi[b, W_EPISODE]:
@@ -274,19 +281,20 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
             n_src = 0
             fresh = False
             for o in range(A):
-                if o == a or ag[b, o, PRESENT] == 0:
+                # enemies only: no plan reads where allies were, and an ally stepping out of
+                # view would otherwise make every agent of a group search again
+                if o == a or agb[o, PRESENT] == 0 or agb[o, FACTION] == fac:
                     continue
-                other = ag[b, o]
-                if other[ALIVE] and other[FLOOR] == f and in_view(vis, y, x, other[Y], other[X]):
-                    seen_agent[b, a, o] = f * plane + other[Y] * Wd + other[X]
-                    if other[FACTION] != fac and seen_turn[b, a, o] < turn - 1:
+                if agb[o, ALIVE] and agb[o, FLOOR] == f and in_view(vis, y, x, agb[o, Y], agb[o, X]):
+                    seen_agent[b, a, o] = f * plane + agb[o, Y] * Wd + agb[o, X]
+                    if seen_turn[b, a, o] < turn - 1:
                         fresh = True  # an enemy comes into view
                     seen_turn[b, a, o] = turn
                     continue
                 c = seen_agent[b, a, o]
                 if c < 0:
                     continue
-                if other[ALIVE] == 0:
+                if agb[o, ALIVE] == 0:
                     seen_agent[b, a, o] = -1
                     continue
                 if c // plane == f:
@@ -304,19 +312,19 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
                         else:
                             seen_agent[b, a, o] = -1
                         fresh = True
-            for i in range(items):
-                row = it[b, i]
-                if row[I_CAT] < 0:
-                    continue
-                if row[I_LOC] == LOC_FLOOR and row[I_F] == f and in_view(vis, y, x, row[I_Y], row[I_X]):
-                    c = f * plane + row[I_Y] * Wd + row[I_X]
+            # (cells indexed in place, not through a row view: a view per item and agent costs)
+            for q in range(n_live):
+                i = live[q]
+                on_floor = itb[i, I_LOC] == LOC_FLOOR
+                if on_floor and itb[i, I_F] == f and in_view(vis, y, x, itb[i, I_Y], itb[i, I_X]):
+                    c = f * plane + itb[i, I_Y] * Wd + itb[i, I_X]
                     if seen_item[b, a, i] != c:
                         # only an item it would pick up can change the plan
-                        fresh = fresh or _wanted(it[b], ag[b], a, i)
+                        fresh = fresh or _wanted(itb, agb, a, i)
                         seen_item[b, a, i] = c
                     continue
                 c = seen_item[b, a, i]
-                if c >= 0 and (row[I_LOC] != LOC_FLOOR or (c // plane == f and in_view(
+                if c >= 0 and (not on_floor or (c // plane == f and in_view(
                         vis, y, x, (c % plane) // Wd, c % Wd))):
                     seen_item[b, a, i] = -1
                     fresh = fresh or c == prev_target  # gone: the plan changes if it led there
@@ -327,7 +335,7 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
             # planned move, nothing new was seen, and the next step is still open (a search
             # at least every FOLLOW_MAX turns)
             k = path_pos[b, a]
-            still = _still_target(prev_kind, prev_target, seen_agent[b, a], seen_turn[b, a], seen_item[b, a], ag[b],
+            still = _still_target(prev_kind, prev_target, seen_agent[b, a], seen_turn[b, a], seen_item[b, a], agb,
                                   fac, turn, md == MODE_HEBBIAN)
             if not fresh and k < path_len[b, a] and here == expect[b, a] and tgt == plan_tgt[b, a] and still > 0:
                 mv = path[b, a, k]
@@ -373,10 +381,11 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
                         nt += 1
                     value[c] = v
                     kind_of[c] = kd
-            for i in range(items):
+            for q in range(n_live):
+                i = live[q]
                 c = seen_item[b, a, i]
                 if (c >= 0 and (md == MODE_HEBBIAN or c // plane == f) and value[c] > V_ITEM
-                        and _wanted(it[b], ag[b], a, i)):
+                        and _wanted(itb, agb, a, i)):
                     if value[c] == np.inf:
                         touched[nt] = c
                         nt += 1
@@ -397,7 +406,7 @@ def nav_range(tiles, locks, cells, occ, ag, it, wi, goal, memory, fov, actions, 
             visited[b, a, f] = turn
             flags = F_GAME
             # locked doors whose key the agent holds are passages (marked by extra < 0)
-            n_keys = mark_key_doors(tiles[b], locks[b], cells[b], wi[b, W_CELLS], it[b], a, me[KEYS], plane, Wd,
+            n_keys = mark_key_doors(tiles[b], locks[b], cells[b], wi[b, W_CELLS], itb, a, me[KEYS], plane, Wd,
                                     extra, keyed)
             # An ally in the way: wait for it to move on, unless it is waiting itself or
             # coming this way (then plan around it).

@@ -248,8 +248,10 @@ def enter_cost(known, conf, cut, extra, n: int, tick: int, P, flags: int) -> flo
     e = extra[n]
     if e == 0.0:
         return _base_cost(known, conf, cut, n, tick, P, flags)
-    if e < 0.0 and flags & F_GAME and known[n] == _LOCKED + 1:
-        return 1.0 + P[P_DOOR] + P[P_BETA] * (1.0 - conf[n])  # the agent holds this door's key
+    if e < 0.0:  # a mark, not a cost: the agent holds this door's key
+        if flags & F_GAME and known[n] == _LOCKED + 1:
+            return 1.0 + P[P_DOOR] + P[P_BETA] * (1.0 - conf[n])
+        return _base_cost(known, conf, cut, n, tick, P, flags)
     c = _base_cost(known, conf, cut, n, tick, P, flags)
     return c if c < 0.0 else c + e
 
@@ -468,19 +470,22 @@ def nearest_target(known, conf, cut, extra, plane: int, width: int, start: int, 
     """Forward wavefront from ``start`` to the cheapest target.
 
     ``target_value[n]`` (float64 [N], ``inf`` where ``n`` is no target) is added to the route
-    cost of reaching ``n``; the target with the least total wins (ties: the first reached).
+    cost of reaching ``n``; the target with the least total wins (ties: the first found).
     Every unseen cell is a target of value ``unknown_value`` (exploring), and every cell of
     another floor ``g`` one of value ``floor_value[g]`` (taking stairs there). ``targets``
     lists the cells where ``target_value`` is finite (the caller knows what it set).
     Unknown cells are entered at the ``unknown`` cost but never expanded (an unseen cell
-    ends a route: it is where exploring stops). The search stops once no target can beat
-    the best found or the route cost passes ``limit``: a listed target not reached yet
-    cannot cost less than ``max(k, h) + value`` (``k`` the wavefront's cost, ``h`` its grid
-    distance times the cheapest step), so the search need not run on to the most
-    attractive target's offset once that target is out of reach of the best; the result
-    is the one the unbounded search gives. Returns ``(move, target, total)``:
-    the first move of the winner's route (:data:`NO_MOVE` if it is ``start`` itself or none
-    was found), its cell (-1: none) and its total.
+    ends a route: it is where exploring stops), so they are never queued.
+
+    A target counts as soon as a route to it is found (not when its cell is taken from the
+    queue), and the search stops once nothing still open can beat the best: every route
+    found from now on costs at least ``k + step`` (``k`` the wavefront's cost, ``step`` the
+    cheapest move), and a listed target not reached yet at least its grid distance times
+    ``step``. So the wavefront stops about one ring of cells short of the best target
+    instead of running on past it; the result is the least total over routes up to
+    ``limit``, as for a search that runs on. Returns ``(move, target, total)``: the first
+    move of the winner's route (:data:`NO_MOVE` if it is ``start`` itself or none was
+    found), its cell (-1: none) and its total.
     """
     cells = known.shape[0]
     g, first, done, keys, nodes, valid = S.g, S.first, S.done, S.heap_key, S.heap_node, S.valid
@@ -491,8 +496,6 @@ def nearest_target(known, conf, cut, extra, plane: int, width: int, start: int, 
     valid[start] = cur
     first[start] = NO_MOVE
     size = _push(keys, nodes, 0, 0.0, start)
-    best = INF
-    best_n = -1
     here_floor = floor_of[start]
     least = unknown_value  # the least offset of the targets that are not listed
     other_floors = False
@@ -501,6 +504,8 @@ def nearest_target(known, conf, cut, extra, plane: int, width: int, start: int, 
             other_floors = True
             if floor_value[k] < least:
                 least = floor_value[k]
+    best = _offset(known, target_value, floor_value, floor_of, other_floors, here_floor, unknown_value, start)
+    best_n = start if best < INF else -1
     step = min(1.0, P[P_WATER], P[P_UNKNOWN])  # no move costs less
     for i in range(targets.shape[0]):
         bound[i] = step * _cheb(plane, width, start, targets[i])
@@ -513,22 +518,10 @@ def nearest_target(known, conf, cut, extra, plane: int, width: int, start: int, 
             continue
         if k > limit:
             break
-        if k + least >= best and _listed_beaten(targets, target_value, done, cur, bound, k, best):
+        if k + step + least >= best and _listed_beaten(targets, target_value, done, cur, bound, k + step, best):
             break
         done[u] = cur
-        tv = target_value[u]
         code = known[u]
-        if code == 0 and unknown_value < tv:
-            tv = unknown_value
-        if other_floors:
-            fl = floor_of[u]
-            if fl != here_floor and floor_value[fl] < tv:
-                tv = floor_value[fl]
-        if tv < INF and k + tv < best:
-            best = k + tv
-            best_n = u
-        if code == 0 and u != start:
-            continue
         fu = first[u]
         e = edges[u]
         # the game's rule allows no diagonal out of a door: then only moves 0, 2, 4, 6 are tried
@@ -563,10 +556,31 @@ def nearest_target(known, conf, cut, extra, plane: int, width: int, start: int, 
                 valid[v] = cur
                 first[v] = d if u == start else fu
                 S.parent[v] = u
-                size = _push(keys, nodes, size, gv, v)
+                if gv <= limit:
+                    tv = _offset(known, target_value, floor_value, floor_of, other_floors, here_floor,
+                                 unknown_value, v)
+                    if gv + tv < best:
+                        best = gv + tv
+                        best_n = v
+                if known[v] != 0:  # an unseen cell ends its route: never expanded
+                    size = _push(keys, nodes, size, gv, v)
     if best_n < 0:
         return NO_MOVE, -1, INF
     return (first[best_n] if best_n != start else NO_MOVE), best_n, best
+
+
+@njit(cache=True, inline="always")
+def _offset(known, target_value, floor_value, floor_of, other_floors: bool, here_floor: int,
+            unknown_value: float, n: int) -> float:
+    """What reaching cell ``n`` is worth to :func:`nearest_target` (``inf``: not a target)."""
+    tv = target_value[n]
+    if known[n] == 0 and unknown_value < tv:
+        tv = unknown_value
+    if other_floors:
+        fl = floor_of[n]
+        if fl != here_floor and floor_value[fl] < tv:
+            tv = floor_value[fl]
+    return tv
 
 
 @njit(cache=True, inline="always")
