@@ -54,7 +54,7 @@ def play(preset: str, episodes: int, seed: int, use_nav: bool, mode: int = 0,
     policy = ScriptedNPC()
     obs = sim.reset()
     fac = sim.world.ag[:, :, FACTION].copy()
-    meter = EpisodeMeter(sim)
+    meter = EpisodeMeter(sim, contact_at_start=False)  # first contact from turn 1, as this bench always did
     meter.begin()
     records: dict[int, EpisodeRecord] = {}
     started = time.perf_counter()

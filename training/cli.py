@@ -319,6 +319,8 @@ def run_eval_suite(args: argparse.Namespace, spec: str) -> int:
     opponent, opponent_name = _opponent(args.opponent, num_actions)
     torch.set_num_threads(2)
     console = Console(soft_wrap=True)
+    if not console.is_terminal:  # a file or a pipe: the whole table on long lines, no wrapped cells
+        console = Console(soft_wrap=True, width=250)
     started = time.perf_counter()
 
     def report(game: Any) -> None:

@@ -11,7 +11,8 @@
 * first contact: for every ordered pair of factions (observer, target), the first turn on
   which a living agent of the observer's faction had a living agent of the target's in its
   field of view (same floor, the cell lit in ``World.fov``). Looked for after each turn is
-  played (turn 1 on), not in the start state.
+  played and, unless ``contact_at_start`` is off, in the start state (turn 0): agents that
+  see each other from the start and fight it out on turn 1 made contact at 0, not never.
 
 When a world finishes an episode its figures become an :class:`EpisodeRecord`; when the
 simulator auto-resets it, the world starts over from the new episode's start state.
@@ -36,7 +37,7 @@ def _track(ag: np.ndarray, fov: np.ndarray, turn: np.ndarray, which: np.ndarray,
            visited: np.ndarray, explored: np.ndarray) -> None:  # pragma: no cover - compiled
     """Fold one played turn of the worlds in ``which`` into the running figures."""
     B, A = ag.shape[0], ag.shape[1]
-    K = contact.shape[1]
+    K = moving.shape[1]
     for b in range(B):
         if not which[b]:
             continue
@@ -56,6 +57,18 @@ def _track(ag: np.ndarray, fov: np.ndarray, turn: np.ndarray, which: np.ndarray,
             if visited[b, f, cell] == 0:
                 visited[b, f, cell] = 1
                 explored[b, f] += 1
+    _contacts(ag, fov, turn, which, G, contact)
+
+
+@njit(cache=True)
+def _contacts(ag: np.ndarray, fov: np.ndarray, turn: np.ndarray, which: np.ndarray, G: int,
+              contact: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Note ``turn[b]`` for every (observer, target) faction pair that sees each other for the first time."""
+    B, A = ag.shape[0], ag.shape[1]
+    K = contact.shape[1]
+    for b in range(B):
+        if not which[b]:
+            continue
         for o in range(A):
             fo = ag[b, o, FACTION]
             if fo < 0 or fo >= K or ag[b, o, ALIVE] == 0:
@@ -134,10 +147,12 @@ class EpisodeMeter:
     Call :meth:`begin` after ``sim.reset()`` and :meth:`observe` with the ``info`` of every
     ``sim.step``; ``observe`` returns the records of the episodes that ended on that step.
     ``active`` (bool ``[B]``) limits the work to the worlds whose episodes still count.
+    ``contact_at_start``: look for first contact in the start state too (turn 0).
     """
 
-    def __init__(self, sim: Any) -> None:
+    def __init__(self, sim: Any, contact_at_start: bool = True) -> None:
         self.sim = sim
+        self.contact_at_start = contact_at_start
         B, A = sim.num_worlds, sim.num_agents
         F, H, W = sim.shape
         self.K = len(sim.layout.factions)
@@ -157,6 +172,8 @@ class EpisodeMeter:
         _, H, W = self.sim.shape
         _restart(w.ag, w.tiles, self._passable, which, H, W, self.pos, self.prev, self.moving, self.undo,
                  self.contact, self.visited, self.explored, self.cells)
+        if self.contact_at_start:
+            _contacts(w.ag, w.fov, np.ascontiguousarray(w.wi[:, W_TURN]), which, self.G, self.contact)
 
     def begin(self) -> None:
         """Start every world over from the current state (right after ``sim.reset()``)."""
