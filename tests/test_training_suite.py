@@ -19,7 +19,14 @@ from npc.scripted import ScriptedNPC
 from training.episode_stats import EpisodeMeter
 from training.evaluate import play, play_episodes
 from training.suite_report import markdown_table
-from training.suite_stats import mean_interval, median, median_interval, ratio_interval, wilson_interval
+from training.suite_stats import (
+    mean_interval,
+    median,
+    median_interval,
+    ratio_interval,
+    share_interval,
+    wilson_interval,
+)
 
 EAST, WEST = MOVE_FIRST + 2, MOVE_FIRST + 6
 
@@ -64,6 +71,14 @@ def test_ratio_interval_clusters_by_episode() -> None:
     # A long episode weighs more than a short one: the interval is around the pooled ratio.
     lo, hi = ratio_interval([0, 10, 1, 9], [10, 100, 10, 100])
     assert lo < 20 / 220 < hi
+
+
+def test_share_interval_keeps_an_upper_end_for_a_share_of_zero() -> None:
+    assert ratio_interval([0, 0, 0], [50, 50, 100]) == (0.0, 0.0)  # no spread between episodes
+    assert share_interval([0, 0, 0], [50, 50, 100]) == pytest.approx(wilson_interval(0, 200))
+    clustered = ratio_interval([0, 30, 0, 30], [30, 30, 30, 30])  # all or nothing per episode
+    assert share_interval([0, 30, 0, 30], [30, 30, 30, 30]) == clustered
+    assert clustered[1] - clustered[0] > 2 * (wilson_interval(60, 120)[1] - 0.5)
 
 
 # ----------------------------------------------------------------------------- measurements

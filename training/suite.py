@@ -33,7 +33,7 @@ from npc.policy import Policy
 from training.episode_stats import EpisodeMeter
 from training.evaluate import Episode, check_eval_request, outcome_name, play_episodes
 from training.ppo import EVAL_SEED_TAG, derived_seed
-from training.suite_stats import mean_interval, median, median_interval, ratio_interval, wilson_interval
+from training.suite_stats import mean_interval, median, median_interval, share_interval, wilson_interval
 
 #: The roles a suite plays by default: the factions of every shipped preset.
 DEFAULT_ROLES = ("hero", "monsters")
@@ -170,7 +170,7 @@ def summarise(game: GameResult) -> dict[str, Any]:
                          rate_ci=list(wilson_interval(met, len(contact))))
     moving = [m.moving[f] for m in measures]
     undo = [m.undo[f] for m in measures]
-    undo_lo, undo_hi = ratio_interval(undo, moving)
+    undo_lo, undo_hi = share_interval(undo, moving)
     explored = [float(m.explored[f]) for m in measures]
     share = [m.explored[f] / m.passable_cells for m in measures if m.passable_cells > 0]
     return {

@@ -83,11 +83,16 @@ def print_table(summaries: Sequence[dict[str, Any]], title: str, console: Consol
 
 
 def _errorbars(ax: Any, values: Sequence[float | None], cis: Sequence[Sequence[float | None]], color: str,
-               cap: float | None = None) -> None:
-    """Bars with interval whiskers; a missing value draws nothing, an unbounded end stops at ``cap``."""
+               cap: float | None = None, missing: Sequence[str] = ()) -> None:
+    """Bars with interval whiskers; an unbounded end stops at ``cap`` under an arrow, a missing
+    value is written out (``missing[i]``) instead of a bar."""
     for i, (v, (lo, hi)) in enumerate(zip(values, cis, strict=True)):
         if v is None:
+            if i < len(missing) and missing[i]:
+                ax.text(i, 0, missing[i], ha="center", va="bottom", fontsize=7, rotation=90)
             continue
+        if hi is None and cap is not None:
+            ax.annotate("", xy=(i, cap * 1.08), xytext=(i, cap), arrowprops={"arrowstyle": "->"})
         top = cap if hi is None and cap is not None else hi
         bottom = 0.0 if lo is None else lo
         ax.bar(i, v, color=color, alpha=0.75)
@@ -104,7 +109,7 @@ def plot_suite(summaries: Sequence[dict[str, Any]], path: str | Path, title: str
 
     labels = [f"{Path(s['level']).stem}\n{s['role']}" for s in summaries]
     x = list(range(len(summaries)))
-    fig, axes = plt.subplots(2, 3, figsize=(max(9.0, 1.1 * len(summaries) * 3), 7))
+    fig, axes = plt.subplots(2, 3, figsize=(max(10.0, 0.6 * len(summaries) * 3), 7))
     ax = axes[0, 0]
     bottom = [0.0] * len(summaries)
     for outcome, color in (("wins", "C2"), ("losses", "C3"), ("draws", "C7")):
@@ -119,15 +124,17 @@ def plot_suite(summaries: Sequence[dict[str, Any]], path: str | Path, title: str
     ax.set_title("win / loss / draw (win rate 95% CI)")
     ax.legend(loc="upper right", fontsize=7)
     panels = [
-        (axes[0, 1], "turns to win, median (95% CI)", "turns_to_win", "median", "median_ci", "C0"),
-        (axes[0, 2], "first contact turn, median (95% CI)", "first_contact", "median", "median_ci", "C1"),
-        (axes[1, 0], "share of passable cells explored, mean (95% CI)", "explored_share", "mean", "mean_ci", "C4"),
-        (axes[1, 2], "episode length, median (95% CI)", "episode_length", "median", "median_ci", "C5"),
+        (axes[0, 1], "turns to win, median (95% CI)", "turns_to_win", "median", "median_ci", "C0", "no wins"),
+        (axes[0, 2], "first contact turn, median (95% CI; arrow: never)", "first_contact", "median", "median_ci",
+         "C1", "never"),
+        (axes[1, 0], "share of passable cells explored, mean (95% CI)", "explored_share", "mean", "mean_ci", "C4", ""),
+        (axes[1, 2], "episode length, median (95% CI)", "episode_length", "median", "median_ci", "C5", ""),
     ]
-    for ax, name, key, value, ci, color in panels:
+    for ax, name, key, value, ci, color, missing in panels:
         values = [s[key][value] for s in summaries]
         finite = [v for v in values if v is not None] + [c for s in summaries for c in s[key][ci] if c is not None]
-        _errorbars(ax, values, [s[key][ci] for s in summaries], color, cap=max(finite, default=1.0))
+        _errorbars(ax, values, [s[key][ci] for s in summaries], color, cap=max(finite, default=1.0),
+                   missing=[missing if s[key]["n"] else "" for s in summaries])
         ax.set_title(name, fontsize=10)
     ax = axes[1, 1]
     _errorbars(ax, [s["undo_share"]["value"] for s in summaries], [s["undo_share"]["ci"] for s in summaries], "C6")

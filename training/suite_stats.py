@@ -9,7 +9,9 @@
   happened in the episode), so the median itself may be ``inf``;
 * :func:`ratio_interval`: a ratio of sums over episodes (undoing moves / moving turns),
   the delta-method (linearisation) interval with the episode as the cluster, since the
-  turns of one episode are not independent of each other.
+  turns of one episode are not independent of each other; :func:`share_interval` widens it
+  to at least the Wilson interval of the pooled counts, so that a share of 0 (where every
+  episode agrees and the delta method has no spread) still has an upper end.
 
 Each returns ``(low, high)``; with too little data to say anything the interval is the
 whole range (``(0, 1)`` for rates and ratios, ``(-inf, inf)`` or the data's range otherwise).
@@ -105,3 +107,12 @@ def ratio_interval(numerators: Sequence[float] | np.ndarray, denominators: Seque
         return float(r), float(r)
     half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * se
     return max(bounds[0], float(r) - half), min(bounds[1], float(r) + half)
+
+
+def share_interval(numerators: Sequence[int] | np.ndarray, denominators: Sequence[int] | np.ndarray,
+                   confidence: float = 0.95) -> Interval:
+    """A share of counts pooled over episodes: the hull of :func:`ratio_interval` (clusters)
+    and the Wilson interval of ``sum(numerators)`` of ``sum(denominators)`` (no clusters)."""
+    lo, hi = ratio_interval(numerators, denominators, confidence)
+    wlo, whi = wilson_interval(int(np.sum(numerators)), int(np.sum(denominators)), confidence)
+    return min(lo, wlo), max(hi, whi)
