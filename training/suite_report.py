@@ -84,15 +84,15 @@ def print_table(summaries: Sequence[dict[str, Any]], title: str, console: Consol
 
 def _errorbars(ax: Any, values: Sequence[float | None], cis: Sequence[Sequence[float | None]], color: str,
                cap: float | None = None, missing: Sequence[str] = ()) -> None:
-    """Bars with interval whiskers; an unbounded end stops at ``cap`` under an arrow, a missing
-    value is written out (``missing[i]``) instead of a bar."""
+    """Bars with interval whiskers; an unbounded upper end stops at ``cap`` under the word
+    "never", a missing value is written out (``missing[i]``) instead of a bar."""
     for i, (v, (lo, hi)) in enumerate(zip(values, cis, strict=True)):
         if v is None:
             if i < len(missing) and missing[i]:
                 ax.text(i, 0, missing[i], ha="center", va="bottom", fontsize=7, rotation=90)
             continue
         if hi is None and cap is not None:
-            ax.annotate("", xy=(i, cap * 1.08), xytext=(i, cap), arrowprops={"arrowstyle": "->"})
+            ax.text(i, cap, "never", ha="center", va="bottom", fontsize=7)
         top = cap if hi is None and cap is not None else hi
         bottom = 0.0 if lo is None else lo
         ax.bar(i, v, color=color, alpha=0.75)
@@ -125,7 +125,7 @@ def plot_suite(summaries: Sequence[dict[str, Any]], path: str | Path, title: str
     ax.legend(loc="upper right", fontsize=7)
     panels = [
         (axes[0, 1], "turns to win, median (95% CI)", "turns_to_win", "median", "median_ci", "C0", "no wins"),
-        (axes[0, 2], "first contact turn, median (95% CI; arrow: never)", "first_contact", "median", "median_ci",
+        (axes[0, 2], "first contact turn, median (95% CI)", "first_contact", "median", "median_ci",
          "C1", "never"),
         (axes[1, 0], "share of passable cells explored, mean (95% CI)", "explored_share", "mean", "mean_ci", "C4", ""),
         (axes[1, 2], "episode length, median (95% CI)", "episode_length", "median", "median_ci", "C5", ""),
