@@ -83,16 +83,16 @@ def print_table(summaries: Sequence[dict[str, Any]], title: str, console: Consol
 
 
 def _errorbars(ax: Any, values: Sequence[float | None], cis: Sequence[Sequence[float | None]], color: str,
-               cap: float | None = None, missing: Sequence[str] = ()) -> None:
+               cap: float | None = None, missing: Sequence[str] = (), unbounded: str = "unbounded") -> None:
     """Bars with interval whiskers; an unbounded upper end stops at ``cap`` under the word
-    "never", a missing value is written out (``missing[i]``) instead of a bar."""
+    ``unbounded``, a missing value is written out (``missing[i]``) instead of a bar."""
     for i, (v, (lo, hi)) in enumerate(zip(values, cis, strict=True)):
         if v is None:
             if i < len(missing) and missing[i]:
                 ax.text(i, 0, missing[i], ha="center", va="bottom", fontsize=7, rotation=90)
             continue
         if hi is None and cap is not None:
-            ax.text(i, cap, "never", ha="center", va="bottom", fontsize=7)
+            ax.text(i, cap, unbounded, ha="center", va="bottom", fontsize=7)
         top = cap if hi is None and cap is not None else hi
         bottom = 0.0 if lo is None else lo
         ax.bar(i, v, color=color, alpha=0.75)
@@ -124,17 +124,20 @@ def plot_suite(summaries: Sequence[dict[str, Any]], path: str | Path, title: str
     ax.set_title("win / loss / draw (win rate 95% CI)")
     ax.legend(loc="upper right", fontsize=7)
     panels = [
-        (axes[0, 1], "turns to win, median (95% CI)", "turns_to_win", "median", "median_ci", "C0", "no wins"),
+        (axes[0, 1], "turns to win, median (95% CI)", "turns_to_win", "median", "median_ci", "C0", "no wins",
+         "few wins"),
         (axes[0, 2], "first contact turn, median (95% CI)", "first_contact", "median", "median_ci",
-         "C1", "never"),
-        (axes[1, 0], "share of passable cells explored, mean (95% CI)", "explored_share", "mean", "mean_ci", "C4", ""),
-        (axes[1, 2], "episode length, median (95% CI)", "episode_length", "median", "median_ci", "C5", ""),
+         "C1", "never", "never"),
+        (axes[1, 0], "share of passable cells explored, mean (95% CI)", "explored_share", "mean", "mean_ci", "C4", "",
+         "unbounded"),
+        (axes[1, 2], "episode length, median (95% CI)", "episode_length", "median", "median_ci", "C5", "",
+         "unbounded"),
     ]
-    for ax, name, key, value, ci, color, missing in panels:
+    for ax, name, key, value, ci, color, missing, unbounded in panels:
         values = [s[key][value] for s in summaries]
         finite = [v for v in values if v is not None] + [c for s in summaries for c in s[key][ci] if c is not None]
         _errorbars(ax, values, [s[key][ci] for s in summaries], color, cap=max(finite, default=1.0),
-                   missing=[missing if s[key]["n"] else "" for s in summaries])
+                   missing=[missing] * len(summaries), unbounded=unbounded)
         ax.set_title(name, fontsize=10)
     ax = axes[1, 1]
     _errorbars(ax, [s["undo_share"]["value"] for s in summaries], [s["undo_share"]["ci"] for s in summaries], "C6")
