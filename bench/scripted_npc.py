@@ -33,76 +33,50 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from game.batch import BatchedSim  # noqa: E402
-from game.state import ALIVE, FACTION, FLOOR, X, Y  # noqa: E402
+from game.state import FACTION  # noqa: E402
 from npc.scripted import ScriptedNPC  # noqa: E402
-from training.evaluate import wilson_interval  # noqa: E402
+from training.episode_stats import EpisodeMeter, EpisodeRecord  # noqa: E402
+from training.suite_stats import wilson_interval  # noqa: E402
 
 
 def play(preset: str, episodes: int, seed: int, use_nav: bool, mode: int = 0,
          hero_nav: bool = True) -> dict[str, object]:
-    """Run ``episodes`` first episodes of scripted vs scripted; returns the figures."""
+    """Run ``episodes`` first episodes of scripted vs scripted; returns the figures.
+
+    The measurements are :class:`training.episode_stats.EpisodeMeter`'s (the same code as
+    ``main.py eval --suite``): pacing is its undoing moves over moving turns, first contact
+    its turn on which a monster (faction 1) first saw the hero (faction 0).
+    """
     sim = BatchedSim(preset, episodes, seed=seed, nav=use_nav)
     nav = sim.navigation
     if nav is not None:
         nav.set_mode(1, mode)  # monsters: the navigator under test
     policy = ScriptedNPC()
-    A = sim.num_agents
     obs = sim.reset()
     fac = sim.world.ag[:, :, FACTION].copy()
-    done = np.zeros(episodes, bool)
-    winner = -np.ones(episodes, np.int64)
-    length = np.zeros(episodes, np.int64)
-    contact = -np.ones(episodes, np.int64)
-    killed_hero = np.zeros(episodes, bool)
-    pos = np.full((episodes, A), -1, np.int64)
-    prev = np.full((episodes, A), -1, np.int64)
-    moving = np.zeros((2, ), np.int64)
-    undo = np.zeros((2, ), np.int64)
-    F, H, W = sim.shape
-    G = sim.fov_grid // 2
-    turn = 0
+    meter = EpisodeMeter(sim, contact_at_start=False)  # first contact from turn 1, as this bench always did
+    meter.begin()
+    records: dict[int, EpisodeRecord] = {}
     started = time.perf_counter()
-    while not done.all():
+    while len(records) < episodes:
         if nav is not None and not hero_nav:
             out = nav.out.copy()
             out[fac == 0] = 0
             obs = dict(obs, nav=out)
         actions = policy(obs).astype(np.int32)
         obs, _, _, _, info = sim.step(actions)
-        turn += 1
-        ag = sim.world.ag
-        live = ~done
-        cell = ag[:, :, FLOOR] * H * W + ag[:, :, Y] * W + ag[:, :, X]
-        moved = (cell != pos) & (pos >= 0) & (ag[:, :, ALIVE] != 0) & live[:, None]
-        back = moved & (cell == prev)
-        for f in (0, 1):
-            moving[f] += int((moved & (fac == f)).sum())
-            undo[f] += int((back & (fac == f)).sum())
-        prev = np.where(moved, pos, prev)
-        pos = np.where(ag[:, :, ALIVE] != 0, cell, -1)
-        # first contact: a monster sees the hero
-        heroes = np.flatnonzero(fac[0] == 0)
-        for b in np.flatnonzero(live & (contact < 0)):
-            for h in heroes:
-                if not ag[b, h, ALIVE]:
-                    continue
-                for m in np.flatnonzero(fac[b] == 1):
-                    if not ag[b, m, ALIVE] or ag[b, m, FLOOR] != ag[b, h, FLOOR]:
-                        continue
-                    dy, dx = ag[b, h, Y] - ag[b, m, Y], ag[b, h, X] - ag[b, m, X]
-                    if abs(dy) <= G and abs(dx) <= G and sim.world.fov[b, m, G + dy, G + dx] > 0:
-                        contact[b] = turn
-                        break
-                if contact[b] >= 0:
-                    break
-        fin = np.asarray(info["finished"], bool) & live
-        for b in np.flatnonzero(fin):
-            done[b] = True
-            winner[b] = int(info["winner"][b])
-            length[b] = int(info["episode_length"][b])
-            killed_hero[b] = not any(ag[b, h, ALIVE] for h in heroes)
+        active = np.array([b not in records for b in range(episodes)])
+        for record in meter.observe(info, active):
+            records[record.world] = record
     seconds = time.perf_counter() - started
     sim.close()
+    ordered = [records[b] for b in range(episodes)]
+    winner = np.array([r.winner for r in ordered])
+    length = np.array([r.length for r in ordered])
+    contact = np.array([r.contact[1][0] for r in ordered])
+    killed_hero = np.array([r.alive_end[0] == 0 for r in ordered])
+    moving = [sum(r.moving[f] for r in ordered) for f in (0, 1)]
+    undo = [sum(r.undo[f] for r in ordered) for f in (0, 1)]
     draws = int((winner < 0).sum())
     contact_turns = np.where(contact >= 0, contact, length)
     killed_len = length[killed_hero]

@@ -13,6 +13,7 @@ import argparse
 import functools
 import json
 import shlex
+import time
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +33,29 @@ from training.evaluate import check_eval_request, evaluate
 from training.overrides import apply_overrides
 from training.ppo import SimFactory
 from training.run import TrainRun
+from training.suite import DEFAULT_ROLES, check_roles, resolve_levels, run_suite, summarise
+from training.suite_report import plot_suite, print_table
 
 BACKENDS = ("local", "ray")
+#: The learner or opponent named ``scripted`` is the scripted NPC.
+SCRIPTED = "scripted"
 DEFAULT_WORKERS = 2
 MAX_WORKERS = 1024
+
+
+class _TrailingList(argparse._ExtendAction):
+    """``extend`` that notes which list option came last on the command line.
+
+    A list option (``--params a.toml b.toml``) also takes the positional checkpoint that
+    follows it (``eval --params x.toml CKPT``); :func:`_learner_spec` gives it back.
+    """
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        """Extend the list and remember this option as the last list given."""
+        items = list(getattr(namespace, self.dest, None) or [])
+        setattr(namespace, self.dest, items + list(values or []))
+        namespace.trailing_list = self.dest
 
 
 def add_parser(subparsers: Any) -> None:
@@ -64,16 +84,25 @@ def add_parser(subparsers: Any) -> None:
 
     ev = subparsers.add_parser("eval", help="evaluate a policy checkpoint against an opponent",
                                description="Win rate (95% CI), mean return and episode length on "
-                               "seeds disjoint from every training seed.")
-    ev.add_argument("checkpoint", help="policy .safetensors file")
-    where = ev.add_mutually_exclusive_group()
-    where.add_argument("--params", help="level parameter TOML")
-    where.add_argument("--preset", help="level preset name (default: the one it was trained on)")
-    ev.add_argument("--episodes", type=int, default=500, help="episodes to play (default 500)")
+                               "seeds disjoint from every training seed. With --suite: every preset "
+                               "and role, with outcomes by cause, turns to win, first contact, "
+                               "exploration and undone moves (95% intervals), a table and a PNG.")
+    ev.add_argument("checkpoint", nargs="?", help="policy .safetensors file, or 'scripted' (the scripted NPC)")
+    ev.add_argument("--params", nargs="+", action=_TrailingList, metavar="FILE",
+                    help="level parameter TOML (with --suite: any number, played besides --presets)")
+    ev.add_argument("--preset", help="level preset name (default: the one it was trained on)")
+    ev.add_argument("--episodes", type=int, default=500, help="episodes to play, per game with --suite (default 500)")
     ev.add_argument("--opponent", default="scripted", help="'scripted' or a policy checkpoint")
     ev.add_argument("--seed", type=int, default=0, help="evaluation seed (default 0)")
     ev.add_argument("--deterministic", action="store_true", help="argmax actions instead of sampling")
     ev.add_argument("--json", dest="json_out", help="write the result as JSON here")
+    suite = ev.add_argument_group("suite", "evaluate on several levels and in several roles")
+    suite.add_argument("--suite", action="store_true", help="play every game of --presets/--params x --roles")
+    suite.add_argument("--presets", nargs="*", action=_TrailingList, metavar="NAME",
+                       help=f"shipped presets (default: all: {', '.join(preset_names())}; none: --presets alone)")
+    suite.add_argument("--roles", nargs="+", action=_TrailingList, metavar="FACTION",
+                       help=f"factions the learner plays (default: {' '.join(DEFAULT_ROLES)})")
+    suite.add_argument("--png", dest="png_out", help="write the suite's figure here (PNG)")
     ev.set_defaults(run=run_eval)
 
 
@@ -189,10 +218,32 @@ def _run_train_on_ray(args: argparse.Namespace, cfg: TrainConfig, run_dir: Path,
 
 
 def _opponent(spec: str, num_actions: int) -> tuple[Policy, str]:
-    if spec == "scripted":
-        return ScriptedNPC(), "scripted"
+    if spec == SCRIPTED:
+        return ScriptedNPC(), SCRIPTED
     net, _ = load_checkpoint(spec, num_actions=num_actions)
     return net, str(spec)
+
+
+def _learner_spec(args: argparse.Namespace) -> str:
+    """The checkpoint (or ``scripted``), taken back from the last list option if it swallowed it."""
+    if args.checkpoint is not None:
+        return str(args.checkpoint)
+    dest = getattr(args, "trailing_list", None)
+    values = getattr(args, dest) if dest else None
+    if not values:
+        raise UserError("eval: name a policy checkpoint or 'scripted' (see: mindcrawl eval --help)")
+    args.trailing_list = None
+    return str(values.pop())
+
+
+def _learner(spec: str) -> tuple[Policy, dict[str, Any], int]:
+    """The learner's policy, its checkpoint metadata ({} for the scripted NPC) and its action count."""
+    if spec == SCRIPTED:
+        from game.actions import CORE_ACTIONS
+
+        return ScriptedNPC(), {}, CORE_ACTIONS
+    net, meta = load_checkpoint(spec)
+    return net, meta, net.num_actions
 
 
 def _trained_preset(checkpoint: str, recorded: Any) -> str:
@@ -212,22 +263,32 @@ def _trained_preset(checkpoint: str, recorded: Any) -> str:
 
 
 def run_eval(args: argparse.Namespace, sim_factory: SimFactory | None = None) -> int:
-    """The ``eval`` command."""
+    """The ``eval`` command (``--suite``: :func:`run_eval_suite`)."""
+    spec = _learner_spec(args)
+    if args.suite:
+        return run_eval_suite(args, spec)
+    for option in ("presets", "roles", "png_out"):
+        if getattr(args, option, None) is not None:
+            raise UserError(f"--{option.removesuffix('_out')} only applies to --suite")
+    if args.params and len(args.params) > 1:
+        raise UserError(f"--params: one file without --suite, got {len(args.params)}")
+    if args.params and args.preset:
+        raise UserError("--params and --preset exclude each other (one level without --suite)")
     check_eval_request(args.episodes, args.seed)
-    net, meta = load_checkpoint(args.checkpoint)
+    net, meta, num_actions = _learner(spec)
     training = meta.get("training", {})
-    params = args.params or args.preset or _trained_preset(args.checkpoint, training.get("params"))
+    params = (args.params[0] if args.params else None) or args.preset or _trained_preset(spec, training.get("params"))
     faction = training.get("learner_faction", "hero")
     if not isinstance(faction, str):
-        raise UserError(f"{args.checkpoint}: training.learner_faction is not a string")
-    opponent, opponent_name = _opponent(args.opponent, net.num_actions)
+        raise UserError(f"{spec}: training.learner_faction is not a string")
+    opponent, opponent_name = _opponent(args.opponent, num_actions)
     torch.set_num_threads(2)
     result = evaluate(net, opponent, params, args.episodes, args.seed, faction,
                       deterministic=args.deterministic, sim_factory=sim_factory)
-    out = {"checkpoint": str(args.checkpoint), "params": str(params), "opponent": opponent_name,
+    out = {"checkpoint": spec, "params": str(params), "opponent": opponent_name,
            "faction": faction, "seed": args.seed, "deterministic": args.deterministic,
            "seed_domain": "evaluation (disjoint from training seeds)", **result.to_dict()}
-    table = Table(title=f"{args.checkpoint} vs {opponent_name} on {params}")
+    table = Table(title=f"{spec} vs {opponent_name} on {params}")
     table.add_column("metric")
     table.add_column("value", justify="right")
     table.add_row("episodes", str(result.episodes))
@@ -242,4 +303,43 @@ def run_eval(args: argparse.Namespace, sim_factory: SimFactory | None = None) ->
     Console().print(table)
     if args.json_out:
         atomic_write_text(args.json_out, json.dumps(out, indent=2) + "\n")
+    return 0
+
+
+def run_eval_suite(args: argparse.Namespace, spec: str) -> int:
+    """``eval --suite``: every preset/params file x role; table, JSON and PNG."""
+    if args.preset is not None:
+        raise UserError("--preset: with --suite name the levels with --presets (and --params)")
+    check_eval_request(args.episodes, args.seed)
+    presets = preset_names() if args.presets is None else args.presets
+    levels = resolve_levels(presets, args.params or [])
+    roles = list(DEFAULT_ROLES) if args.roles is None else args.roles
+    check_roles(levels, roles)
+    net, _, num_actions = _learner(spec)
+    opponent, opponent_name = _opponent(args.opponent, num_actions)
+    torch.set_num_threads(2)
+    console = Console(soft_wrap=True)
+    if not console.is_terminal:  # a file or a pipe: the whole table on long lines, no wrapped cells
+        console = Console(soft_wrap=True, width=250)
+    started = time.perf_counter()
+
+    def report(game: Any) -> None:
+        s = summarise(game)
+        w = s["outcomes"]["wins"]
+        console.print(f"{game.level} as {game.role}: {w['count']} of {s['episodes']} won "
+                      f"({w['ci'][0]:.3f}-{w['ci'][1]:.3f}), {game.seconds:.1f} s")
+
+    games = run_suite(net, opponent, levels, roles, args.episodes, args.seed, args.deterministic, on_game=report)
+    summaries = [summarise(g) for g in games]
+    title = f"{spec} vs {opponent_name}, {args.episodes} episodes per game, seed {args.seed}"
+    print_table(summaries, title, console)
+    console.print(f"suite: {len(games)} games in {time.perf_counter() - started:.1f} s")
+    if args.json_out:
+        out = {"learner": spec, "opponent": opponent_name, "seed": args.seed, "episodes": args.episodes,
+               "deterministic": args.deterministic, "seed_domain": "evaluation (disjoint from training seeds)",
+               "levels": [level.name for level in levels], "roles": roles, "games": summaries,
+               "seconds": round(time.perf_counter() - started, 1)}
+        atomic_write_text(args.json_out, json.dumps(out, indent=2) + "\n")
+    if args.png_out:
+        plot_suite(summaries, args.png_out, title)
     return 0

@@ -14,17 +14,23 @@ from typing import Any
 
 import numpy as np
 import torch
-from scipy.stats import binomtest
 
 from game.goals import cause_name
 from levels.common.errors import UserError
 from levels.limits import MAX_SEED
 from npc.policy import Policy
+from npc.scripted import ScriptedNPC
+from training.episode_stats import EpisodeMeter, EpisodeRecord
 from training.ppo import EVAL_SEED_TAG, SimFactory, default_sim_factory, derived_seed
 from training.rollout import VecSim, slots_of, take_slots
+from training.suite_stats import wilson_interval
 
 #: Most episodes one evaluation may ask for.
 MAX_EPISODES = 10**7
+
+__all__ = ["Episode", "EvalResult", "check_eval_request", "evaluate", "outcome_name", "play",
+           "play_episodes", "wilson_interval"]
+
 
 def check_eval_request(episodes: int, seed: int) -> None:
     """Refuse an evaluation of no episodes or on a negative seed (one-line CLI errors)."""
@@ -36,14 +42,6 @@ def check_eval_request(episodes: int, seed: int) -> None:
         raise UserError(f"--seed must be non-negative, got {seed}")
     if seed > MAX_SEED:
         raise UserError(f"--seed must be at most {MAX_SEED}, got {seed}")
-
-
-def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """The Wilson score interval of a binomial proportion (``(0, 1)`` for no trials)."""
-    if n == 0:
-        return 0.0, 1.0
-    interval = binomtest(successes, n).proportion_ci(confidence_level=confidence, method="wilson")
-    return float(interval.low), float(interval.high)
 
 
 @dataclass
@@ -71,45 +69,93 @@ class EvalResult:
         return out
 
 
-def play(sim: VecSim, learner: Policy, opponent: Policy, faction: str, episodes: int,
-         generator: torch.Generator, deterministic: bool = False) -> EvalResult:
-    """Play ``episodes`` episodes on ``sim`` (already seeded) and count the learner's wins."""
+@dataclass
+class Episode:
+    """One counted episode: the world it was played in, who won, why, and the learner's return."""
+
+    world: int
+    winner: int  # faction index, -1 for a draw
+    learner_return: float  # mean episode return of the learner's slots
+    length: int
+    cause: int  # game.state.CAUSES index
+    #: The :class:`training.episode_stats.EpisodeMeter` figures, when a meter was given.
+    measures: EpisodeRecord | None = None
+
+
+def play_episodes(sim: VecSim, learner: Policy, opponent: Policy, faction: str, episodes: int,
+                  generator: torch.Generator, deterministic: bool = False,
+                  meter: EpisodeMeter | None = None, scripted_nav: bool = False) -> list[Episode]:
+    """Play ``episodes`` episodes on ``sim`` (already seeded); every counted one, world by world.
+
+    The learner plays every slot of ``faction``, ``opponent`` the others. Each world owes a
+    quota fixed before play (``episodes`` spread evenly) and only its first ``quota``
+    episodes count, so short episodes are not favoured. With ``meter`` (a BatchedSim only)
+    each episode also carries its measurements; the meter only reads the state, so the
+    episodes are the same with or without it. With ``scripted_nav`` a scripted NPC on
+    either side is also shown the simulator's ``nav`` key (it then follows the navigator,
+    as in the game); without it, it sees what a network sees (:data:`npc.policy.OBS_KEYS`),
+    as training has always shown it.
+    """
     B = sim.num_worlds
     quota = np.full(B, episodes // B)
     quota[: episodes % B] += 1
     mine = slots_of(sim, faction)
     theirs = np.array([s for s in range(sim.num_agents) if s not in set(mine)], np.int64)
-    f = tuple(sim.layout.factions).index(faction)
     done = np.zeros(B, np.int64)
-    outcomes: list[list[tuple[int, float, int, int]]] = [[] for _ in range(B)]
+    outcomes: list[list[Episode]] = [[] for _ in range(B)]
     obs = sim.reset()
+    if meter is not None:
+        meter.begin()
     while (done < quota).any():
         actions = np.zeros((B, sim.num_agents), np.int64)
-        chosen = learner.act(take_slots(obs, slice(None), mine), deterministic, generator).actions
+        chosen = learner.act(_shown(obs, mine, learner, scripted_nav), deterministic, generator).actions
         actions[:, mine] = chosen.numpy().reshape(B, len(mine))
         if len(theirs):
-            other = opponent.act(take_slots(obs, slice(None), theirs), False, generator).actions
+            other = opponent.act(_shown(obs, theirs, opponent, scripted_nav), False, generator).actions
             actions[:, theirs] = other.numpy().reshape(B, len(theirs))
         obs, _, _, _, info = sim.step(actions)
+        measured = {} if meter is None else {r.world: r for r in meter.observe(info, done < quota)}
         for b in np.flatnonzero(np.asarray(info["finished"])):
             if done[b] < quota[b]:
-                winner = int(info["winner"][b])
                 ret = float(np.asarray(info["episode_return"])[b, mine].mean())
-                outcomes[b].append((winner, ret, int(info["episode_length"][b]), int(info["cause"][b])))
+                outcomes[b].append(Episode(int(b), int(info["winner"][b]), ret, int(info["episode_length"][b]),
+                                           int(info["cause"][b]), measured.get(int(b))))
                 done[b] += 1
-    flat = [o for world in outcomes for o in world]
-    wins = sum(1 for w, *_ in flat if w == f)
-    draws = sum(1 for w, *_ in flat if w < 0)
+    return [o for world in outcomes for o in world]
+
+
+def _shown(obs: dict[str, np.ndarray], slots: np.ndarray, policy: Policy, scripted_nav: bool) -> dict[str, np.ndarray]:
+    """What ``policy`` is shown of ``slots`` (all worlds): the network keys, plus ``nav`` for a
+    scripted NPC when asked and the simulator runs its navigator."""
+    shown = take_slots(obs, slice(None), slots)
+    if scripted_nav and isinstance(policy, ScriptedNPC) and "nav" in obs:
+        nav = obs["nav"][:, slots]
+        shown["nav"] = np.ascontiguousarray(nav.reshape((-1,) + nav.shape[2:]))
+    return shown
+
+
+def play(sim: VecSim, learner: Policy, opponent: Policy, faction: str, episodes: int,
+         generator: torch.Generator, deterministic: bool = False) -> EvalResult:
+    """Play ``episodes`` episodes on ``sim`` (already seeded) and count the learner's wins."""
+    f = tuple(sim.layout.factions).index(faction)
+    flat = play_episodes(sim, learner, opponent, faction, episodes, generator, deterministic)
+    wins = sum(1 for e in flat if e.winner == f)
+    draws = sum(1 for e in flat if e.winner < 0)
     by_cause: dict[str, dict[str, int]] = {"wins": {}, "losses": {}, "draws": {}}
-    for w, _, _, cause in flat:
-        row = by_cause["wins" if w == f else "draws" if w < 0 else "losses"]
-        row[cause_name(cause)] = row.get(cause_name(cause), 0) + 1
+    for e in flat:
+        row = by_cause[outcome_name(e.winner, f)]
+        row[cause_name(e.cause)] = row.get(cause_name(e.cause), 0) + 1
     return EvalResult(
         episodes=len(flat), wins=wins, losses=len(flat) - wins - draws, draws=draws,
         win_rate=wins / len(flat), ci95=wilson_interval(wins, len(flat)),
-        mean_return=float(np.mean([r for _, r, _, _ in flat])),
-        mean_length=float(np.mean([n for _, _, n, _ in flat])), sim_seed=-1, by_cause=by_cause,
+        mean_return=float(np.mean([e.learner_return for e in flat])),
+        mean_length=float(np.mean([e.length for e in flat])), sim_seed=-1, by_cause=by_cause,
     )
+
+
+def outcome_name(winner: int, faction: int) -> str:
+    """``"wins"``, ``"losses"`` or ``"draws"``: how an episode ``winner`` went for ``faction``."""
+    return "wins" if winner == faction else "draws" if winner < 0 else "losses"
 
 
 def evaluate(learner: Policy, opponent: Policy, params: Any, episodes: int, seed: int,
