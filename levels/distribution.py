@@ -97,8 +97,9 @@ def _layout(rng: np.random.Generator, knobs: GameKnobs) -> tuple[str, dict[str, 
         "caves": {"fill": _float(rng, (0.4, 0.5)), "iterations": _int(rng, (3, 5))},
         "drunkard": {"coverage": _float(rng, (0.3, 0.5)), "walkers": _int(rng, (2, 6))},
     }
-    text = " / ".join(f"{n} {w:g}" for n, w in mix.items()) if len(mix) > 1 else names[0]
-    return f"mix {text}", generation
+    if len(mix) == 1:
+        return f"generator {names[0]}", generation
+    return "mix " + " / ".join(f"{n} {w:g}" for n, w in mix.items()), generation
 
 
 def _fit_rooms(generation: dict[str, Any], width: int, height: int) -> None:
@@ -124,7 +125,7 @@ def _hazards(rng: np.random.Generator, knobs: GameKnobs) -> dict[str, Any]:
 def _monsters(rng: np.random.Generator, knobs: GameKnobs, floors: int, width: int,
               height: int) -> list[dict[str, Any]]:
     groups = []
-    for _ in range(_int(rng, knobs.monster_groups)):
+    for i in range(_int(rng, knobs.monster_groups)):
         name = MONSTER_NAMES[int(rng.integers(len(MONSTER_NAMES)))]
         on = _pick(rng, tuple(str(f) for f in range(floors)), _int(rng, (1, floors)))
         group: dict[str, Any] = {
@@ -134,6 +135,9 @@ def _monsters(rng: np.random.Generator, knobs: GameKnobs, floors: int, width: in
             "dex": _int_range(rng, knobs.monster_dex), "depth_scaling": _float(rng, knobs.depth_scaling),
             "min_entry_distance": _int(rng, (0, max(0, (width + height) // 6))),
         }
+        if i == 0 and knobs.monsters_per_floor[1] >= 1:  # some opponent, or eliminate and survive are won at once
+            low, high = (group["count"], group["count"]) if isinstance(group["count"], int) else group["count"]
+            group["count"] = range_value(max(1, low), max(1, high))
         groups.append(group)
     return groups
 
