@@ -193,7 +193,8 @@ def sample_game_document(seed: int, knobs: GameKnobs | None = None) -> dict[str,
         table["sight"] = sights[faction]
     if floors > 1:
         goals["factions"]["hero"]["objective"] = {"reach_stairs_down": 1.0}
-    turns = _float(rng["rules"], knobs.turns_per_cell) * floors * (width + height)
+    # One more floor's worth of walking than the floors: a fetch goes there and back.
+    turns = _float(rng["rules"], knobs.turns_per_cell) * (floors + 1) * (width + height)
     return {
         "name": f"game-{seed}",
         "description": f"Sampled game {seed} ({layout}).",

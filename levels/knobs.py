@@ -71,7 +71,7 @@ class GameKnobs:
     hero_goals: tuple[str, ...] = GOALS
     monster_goals: tuple[str, ...] = ("eliminate",)
     goals_per_faction: IntBounds = (1, 2)  # goals in a faction's weighted mix
-    turns_per_cell: FloatBounds = (4.0, 8.0)  # max_turns = this x floors x (width + height)
+    turns_per_cell: FloatBounds = (3.5, 7.0)  # max_turns = this x (floors + 1) x (width + height)
     exit_count: IntBounds = (1, 3)
 
     def check(self, path: str = "knobs") -> None:

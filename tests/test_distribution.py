@@ -62,7 +62,7 @@ def test_every_sampled_game_is_valid_generates_and_stays_inside_its_knobs(seed: 
             assert _within(kind.damage_min, SMALL.weapon_damage), name
             assert _within(kind.damage_max, SMALL.weapon_damage), name
             assert kind.damage_max[0] >= kind.damage_min[1], name
-    cells = params.floors.count * (params.floors.width + params.floors.height)
+    cells = (params.floors.count + 1) * (params.floors.width + params.floors.height)
     assert SMALL.turns_per_cell[0] * cells - 1 <= params.rules.max_turns <= SMALL.turns_per_cell[1] * cells + 1
 
 

@@ -130,3 +130,18 @@ def test_sample_games_bad_knobs_and_out_paths_are_one_line_errors(sample, tmp_pa
     afile.write_text("")
     assert_user_error(sample("--count", "1", "--out", afile), "not a directory")
 
+
+
+def test_held_out_escape_and_fetch_games_are_solvable_in_time() -> None:
+    """The full-knowledge test hero (monsters removed) meets the goal within each game's turn limit."""
+    from game.oracle import play_goal
+
+    played = 0
+    for path in sorted(HELDOUT.glob("*.toml")):
+        level = generate(load_params(path), 0)
+        if level.goal_of("hero") not in ("escape", "fetch"):
+            continue
+        result = play_goal(level)
+        assert result.won, f"{path.name}: {result.cause} after {result.turns} turns"
+        played += 1
+    assert played >= 5
