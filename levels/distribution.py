@@ -127,10 +127,10 @@ def _monsters(rng: np.random.Generator, knobs: GameKnobs, floors: int, width: in
     groups = []
     for i in range(_int(rng, knobs.monster_groups)):
         name = MONSTER_NAMES[int(rng.integers(len(MONSTER_NAMES)))]
-        on = _pick(rng, tuple(str(f) for f in range(floors)), _int(rng, (1, floors)))
+        chosen = rng.choice(floors, size=_int(rng, (1, floors)), replace=False)
         group: dict[str, Any] = {
             "faction": "monsters", "name": name, "count": _int_range(rng, knobs.monsters_per_floor),
-            "floors": [int(f) for f in on], "hp": _int_range(rng, knobs.monster_hp),
+            "floors": sorted(int(f) for f in chosen), "hp": _int_range(rng, knobs.monster_hp),
             "atk": _int_range(rng, knobs.monster_atk), "defense": _int_range(rng, knobs.monster_def),
             "dex": _int_range(rng, knobs.monster_dex), "depth_scaling": _float(rng, knobs.depth_scaling),
             "min_entry_distance": _int(rng, (0, max(0, (width + height) // 6))),
@@ -174,10 +174,11 @@ def _goals(rng: np.random.Generator, knobs: GameKnobs, floors: int) -> dict[str,
 
 
 def sample_game_document(seed: int, knobs: GameKnobs | None = None) -> dict[str, Any]:
-    """The game of ``seed`` as a level-parameter document (plain TOML data, unvalidated)."""
+    """The game of ``seed`` as a level-parameter document (plain TOML data; the knobs are checked)."""
     if not 0 <= seed <= MAX_SEED:
         raise ValueError(f"game seed {seed} is outside [0, {MAX_SEED}]")
     knobs = knobs or GameKnobs()
+    knobs.check()
     rng = _streams(seed)
     layout, generation = _layout(rng["layout"], knobs)
     size = rng["size"]

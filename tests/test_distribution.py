@@ -172,3 +172,10 @@ def test_compact_toml_reads_back_as_the_document() -> None:
     assert re.search(r"^pool_size = \[\d+, \d+\]$", text, re.MULTILINE)  # arrays on one line
     with pytest.raises(ValueError):
         dumps({"x": float("nan")})
+
+
+def test_sample_game_checks_knobs_built_in_code() -> None:
+    with pytest.raises(ParamError, match=r"^knobs\.monster_hp: 0 is outside"):
+        sample_game(1, GameKnobs(monster_hp=(0, 5)))
+    with pytest.raises(ParamError, match=r"^knobs\.presets: 'castle' is not one of"):
+        sample_game(1, GameKnobs(presets=("castle",)))
