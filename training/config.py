@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
 
-from levels.common.errors import UserError
+from levels.common.errors import ParamError, UserError
 from levels.common.files import MAX_TEXT_BYTES, parse_toml, read_user_text
+from levels.knobs import knobs_from_dict
 from levels.limits import MAX_SEED
 
 CONFIG_DIR = Path(__file__).parent / "configs"
@@ -277,9 +278,6 @@ def validate(cfg: TrainConfig, source: str) -> TrainConfig:
 
 def _check_games(cfg: TrainConfig, source: str) -> None:
     """``[games]``: a positive block length, a non-negative first slot, valid knobs."""
-    from levels.common.errors import ParamError
-    from levels.knobs import knobs_from_dict
-
     if cfg.games.every < 1:
         raise ConfigError(f"{source}: games.every: must be positive, got {cfg.games.every}")
     if cfg.games.first < 0:
