@@ -11,13 +11,16 @@ from levels.common.kernel_cache import refresh_kernel_cache
 refresh_kernel_cache()
 
 from levels.common.errors import LevelFileError, ParamError, UserError  # noqa: E402
+from levels.distribution import sample_game  # noqa: E402
 from levels.generate import generate  # noqa: E402
+from levels.knobs import GameKnobs  # noqa: E402
 from levels.level import AgentSpawn, ItemStats, Level, PlacedItem  # noqa: E402
 from levels.params import LevelParams, load_params, load_preset, preset_names, save_params  # noqa: E402
 from levels.tiles import Tile  # noqa: E402
 
 __all__ = [
     "AgentSpawn",
+    "GameKnobs",
     "ItemStats",
     "Level",
     "LevelFileError",
@@ -30,5 +33,6 @@ __all__ = [
     "load_params",
     "load_preset",
     "preset_names",
+    "sample_game",
     "save_params",
 ]

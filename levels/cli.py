@@ -1,6 +1,6 @@
 """The ``levels`` commands of ``main.py``.
 
-``add_parser(subparsers)`` registers ``levels schema|generate|check|analyze|presets``.
+``add_parser(subparsers)`` registers ``levels schema|generate|check|analyze|presets|sample-games``.
 Every command function takes the parsed arguments and returns an exit code; bad input raises
 :class:`~levels.common.errors.UserError`, which ``main.py`` prints as one line.
 """
@@ -25,7 +25,9 @@ from rich.text import Text
 
 from levels import analysis, schema
 from levels.common.errors import LevelFileError, UserError
+from levels.game_files import MAX_GAMES, MAX_SHEET_PANELS, write_contact_sheet, write_games
 from levels.generate import generate
+from levels.knobs import load_knobs
 from levels.level import Level
 from levels.limits import MAX_SEED
 from levels.params import (
@@ -85,6 +87,19 @@ def add_parser(subparsers: Any) -> None:
 
     p = sub.add_parser("presets", help="list the shipped parameter presets")
     p.set_defaults(run=cmd_presets)
+
+    p = sub.add_parser("sample-games", help="write parameter files drawn from the game distribution",
+                       description="Write games SEED .. SEED+COUNT-1 of the procedural game distribution "
+                       "(levels/distribution.py) as parameter files game-<seed>.toml in DIR.")
+    p.add_argument("--count", type=positive_int, required=True,
+                   help=f"games to write (at most {MAX_GAMES})")
+    p.add_argument("--seed", type=seed_value, default=0, help="first game seed (default: 0)")
+    p.add_argument("--out", metavar="DIR", required=True, help="directory to write the files into")
+    p.add_argument("--knobs", metavar="FILE", help="TOML file of distribution knobs (default: the defaults)")
+    p.add_argument("--force", action="store_true", help="overwrite existing files")
+    p.add_argument("--png", metavar="FILE",
+                   help=f"also write a contact sheet of the first floors (first {MAX_SHEET_PANELS} games)")
+    p.set_defaults(run=cmd_sample_games)
 
 
 def _add_params_argument(parser: argparse.ArgumentParser) -> None:
@@ -246,6 +261,19 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         with _writing(args.json):
             analysis.save_json(result, args.json)
         _say(console, f"wrote {args.json}")
+    return 0
+
+
+def cmd_sample_games(args: argparse.Namespace) -> int:
+    """``levels sample-games``: parameter files from the game distribution (and a contact sheet)."""
+    knobs = load_knobs(args.knobs) if args.knobs else None
+    games = write_games(args.seed, args.count, args.out, knobs, force=args.force)
+    console = Console()
+    _say(console, f"wrote {len(games)} game(s) to {args.out}: {games[0][0].name} .. {games[-1][0].name}")
+    if args.png:
+        with _writing(args.png):
+            panels = write_contact_sheet(games, args.png)
+        _say(console, f"wrote {args.png} ({panels} game(s))")
     return 0
 
 

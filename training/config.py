@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
 
-from levels.common.errors import UserError
+from levels.common.errors import ParamError, UserError
 from levels.common.files import MAX_TEXT_BYTES, parse_toml, read_user_text
+from levels.knobs import knobs_from_dict
 from levels.limits import MAX_SEED
 
 CONFIG_DIR = Path(__file__).parent / "configs"
@@ -100,6 +101,25 @@ class LootRandomisation:
 
 
 @dataclass
+class GamesConfig:
+    """Training over the procedural game distribution (``levels/distribution.py``).
+
+    Off by default: the run trains on ``params``. When enabled, the run trains on one
+    sampled game at a time: during its ``k``-th block of ``every`` learner agent steps,
+    on game ``levels.distribution.training_seed(first + k)`` drawn within ``knobs``
+    (keys of :class:`levels.knobs.GameKnobs`; empty: the defaults), its simulator and
+    level pool rebuilt at each switch as for a curriculum phase, whose changes apply
+    on top of the game. Training seeds lie above the held-out games' (docs/heldout-games/).
+    Evaluation during training still uses ``params``.
+    """
+
+    enabled: bool = False
+    every: int = 200_000
+    first: int = 0
+    knobs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class EvalConfig:
     """Periodic evaluation during training."""
 
@@ -126,6 +146,7 @@ class TrainConfig:
     opponents: OpponentConfig = field(default_factory=OpponentConfig)
     curriculum: list[Phase] = field(default_factory=list)
     loot: LootRandomisation = field(default_factory=LootRandomisation)
+    games: GamesConfig = field(default_factory=GamesConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
 
 
@@ -181,7 +202,7 @@ UPPER_BOUNDS = {"total_steps": 10**13, "threads": 256, "pool_size": 10**7, "chec
                 "ppo.num_worlds": 65_536, "ppo.rollout_steps": 100_000, "ppo.update_epochs": 1000,
                 "ppo.minibatch_size": 10**7, "eval.episodes": 10**7, "eval.num_worlds": 65_536,
                 "eval.every": 10**13, "opponents.snapshot_every": 10**9, "opponents.snapshot_pool": 1000,
-                "loot.spread": 1000}
+                "loot.spread": 1000, "games.every": 10**13, "games.first": 10**12}
 #: Inclusive ranges of the PPO coefficients (all must be finite).
 COEFFICIENT_RANGES = {"ppo.learning_rate": (1e-12, 1.0), "ppo.clip_coef": (1e-6, 10.0),
                       "ppo.ent_coef": (0.0, 100.0), "ppo.vf_coef": (0.0, 100.0),
@@ -246,12 +267,25 @@ def validate(cfg: TrainConfig, source: str) -> TrainConfig:
                               f"(known: {', '.join(RANDOMISED_ATTRIBUTES)})")
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ConfigError(f"{source}: loot.spreads.{name}: expected a non-negative integer, got {value!r}")
+    _check_games(cfg, source)
     last = -1
     for i, phase in enumerate(cfg.curriculum):
         if phase.until <= last:
             raise ConfigError(f"{source}: curriculum[{i}].until: phases must end at increasing step counts")
         last = phase.until
     return cfg
+
+
+def _check_games(cfg: TrainConfig, source: str) -> None:
+    """``[games]``: a positive block length, a non-negative first slot, valid knobs."""
+    if cfg.games.every < 1:
+        raise ConfigError(f"{source}: games.every: must be positive, got {cfg.games.every}")
+    if cfg.games.first < 0:
+        raise ConfigError(f"{source}: games.first: must be non-negative, got {cfg.games.first}")
+    try:
+        knobs_from_dict(cfg.games.knobs, "games.knobs")
+    except ParamError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
 
 
 def config_from_dict(data: dict[str, Any], source: str = "config") -> TrainConfig:

@@ -13,6 +13,8 @@ import copy
 import dataclasses
 
 from levels.common.errors import ParamError, UserError
+from levels.distribution import sample_game, training_seed
+from levels.knobs import knobs_from_dict
 from levels.params import LevelParams, deep_merge, load_params, params_from_dict, params_to_dict
 from training.config import RANDOMISED_ATTRIBUTES, SIGNED_ATTRIBUTES, LootRandomisation, Phase, TrainConfig
 
@@ -69,6 +71,17 @@ def phase_params(cfg: TrainConfig, base: LevelParams, index: int) -> LevelParams
     params = randomise_loot(params, cfg.loot)
     params.check("")
     return params
+
+
+def game_index(cfg: TrainConfig, steps: int) -> int:
+    """Index of the sampled game in force after ``steps`` agent steps (0 when ``[games]`` is off)."""
+    return steps // cfg.games.every if cfg.games.enabled else 0
+
+
+def game_params(cfg: TrainConfig, index: int) -> LevelParams:
+    """The level parameters of the run's ``index``-th sampled game (``[games]``)."""
+    knobs = knobs_from_dict(cfg.games.knobs, "games.knobs")
+    return sample_game(training_seed(cfg.games.first + index), knobs)
 
 
 def base_params(source: str) -> LevelParams:

@@ -36,7 +36,7 @@ from npc.checkpoint import build_policy
 from npc.policy import Policy, PolicyNet
 from npc.scripted import ScriptedNPC
 from training.config import TrainConfig
-from training.curriculum import base_params, phase_index, phase_params
+from training.curriculum import base_params, game_index, game_params, phase_index, phase_params
 from training.rollout import Batch, Collector, EpisodeStats, VecSim
 
 #: Seed domains: training simulators and evaluation simulators never share a seed.
@@ -226,17 +226,20 @@ class Trainer:
         self.snapshots: list[PolicyNet] = []
         self.collector: Collector | None = None
         self.phase = -1
+        self.game = -1  # index of the sampled game in force ([games])
         self.steps = 0  # learner agent-steps trained on
         self.iteration = 0
         self.episodes = 0
 
     def _ensure_phase(self) -> None:
-        """Start the current curriculum phase if it changed (or nothing has started yet)."""
+        """Start the current curriculum phase (or sampled game) if it changed, or nothing has started yet."""
         phase = phase_index(self.cfg, self.steps)
-        if phase == self.phase and self.collector is not None:
+        game = game_index(self.cfg, self.steps)
+        if (phase, game) == (self.phase, self.game) and self.collector is not None:
             return
-        self.phase = phase
-        params = phase_params(self.cfg, self.base, phase) if isinstance(self.base, LevelParams) else self.base
+        self.phase, self.game = phase, game
+        base = game_params(self.cfg, game) if self.cfg.games.enabled else self.base
+        params = phase_params(self.cfg, base, phase) if isinstance(base, LevelParams) else base
         self._start_phase(phase, params)
 
     def _start_phase(self, phase: int, params: Any) -> None:
