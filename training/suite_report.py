@@ -28,7 +28,10 @@ def _num(value: float | None, digits: int = 0) -> str:
 
 
 def _ci(ci: Sequence[float | None], digits: int = 0, unbounded: str = "inf") -> str:
+    """An interval as ``low-high``; ``too few`` when the sample bounds neither side."""
     lo, hi = ci
+    if lo is None and hi is None and unbounded == "inf":
+        return "too few"
     return f"{'-inf' if lo is None else f'{lo:.{digits}f}'}-{unbounded if hi is None else f'{hi:.{digits}f}'}"
 
 
