@@ -23,7 +23,8 @@ def test_shipped_checkpoint_beats_the_scripted_npc_on_unseen_seeds() -> None:
 
     The shipped NPC (one from-scratch run of the default config after the observation
     gained goals, OBS_VERSION 2) wins 0.825 here and 0.840 over 500 episodes on
-    evaluation seed 1 against the navigating scripted NPC (docs/training.md).
+    evaluation seed 1 against the scripted NPC as ``evaluate`` shows it (without the
+    navigator's output; against the navigating one: 0.74, docs/training.md).
     """
     torch.set_num_threads(1)
     net, meta = load_checkpoint(SHIPPED)
