@@ -58,6 +58,11 @@ class OpponentConfig:
     scripted_fraction: float = 1.0  # share of worlds against the scripted NPC; the rest self-play
     snapshot_every: int = 20  # updates between frozen snapshots of the learner
     snapshot_pool: int = 5  # most recent snapshots kept
+    # Show the scripted NPC the simulator's navigator output, which it then follows (as in
+    # the game and `main.py eval --suite`). Off: it plays its patch-only fallback (what the
+    # shipped NPC trained against), and the simulator skips the navigator, whose output
+    # nothing else in training reads (same episodes, faster steps).
+    scripted_nav: bool = False
 
 
 @dataclass

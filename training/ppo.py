@@ -152,11 +152,16 @@ SimFactory = Callable[[Any, int, int], VecSim]
 """``(level params, num_worlds, seed) -> simulator``."""
 
 
-def default_sim_factory(params: Any, num_worlds: int, seed: int, pool_size: int = 256) -> VecSim:
-    """A :class:`game.batch.BatchedSim` (imported lazily: tests may use a toy task)."""
+def default_sim_factory(params: Any, num_worlds: int, seed: int, pool_size: int = 256,
+                        nav: bool = False) -> VecSim:
+    """A :class:`game.batch.BatchedSim` (imported lazily: tests may use a toy task).
+
+    ``nav`` runs the simulator's navigator (observation key ``nav``) for a scripted NPC to
+    follow; the rules do not read it, so episodes are the same without it, only cheaper.
+    """
     from game.batch import BatchedSim
 
-    return BatchedSim(params, num_worlds=num_worlds, seed=seed, pool_size=pool_size)
+    return BatchedSim(params, num_worlds=num_worlds, seed=seed, pool_size=pool_size, nav=nav)
 
 
 class PPOLoop:
@@ -220,7 +225,8 @@ class Trainer:
                  scripted: Policy | None = None, base: Any = None) -> None:
         self.cfg = cfg
         self.loop = PPOLoop(cfg, TRAINER_STREAM)
-        self.sim_factory = sim_factory or (lambda params, b, s: default_sim_factory(params, b, s, cfg.pool_size))
+        self.sim_factory = sim_factory or (lambda params, b, s: default_sim_factory(
+            params, b, s, cfg.pool_size, nav=cfg.opponents.scripted_nav))
         self.base = base if base is not None else base_params(cfg.params)
         self.scripted = scripted if scripted is not None else ScriptedNPC()
         self.snapshots: list[PolicyNet] = []

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from npc.policy import OBS_KEYS, Policy, PolicyNet
+from npc.scripted import ScriptedNPC
 
 
 class VecSim(Protocol):
@@ -89,6 +90,17 @@ def take_slots(obs: dict[str, np.ndarray], worlds: np.ndarray | slice, slots: np
     return out
 
 
+def shown_to(policy: Policy, obs: dict[str, np.ndarray], worlds: np.ndarray | slice,
+             slots: np.ndarray) -> dict[str, np.ndarray]:
+    """What ``policy`` is shown of ``slots`` in ``worlds``: the network's keys, and for a
+    scripted NPC the navigator's output ``nav`` too when the simulator computes it."""
+    shown = take_slots(obs, worlds, slots)
+    if "nav" in obs and isinstance(policy, ScriptedNPC):
+        nav = obs["nav"][worlds][:, slots]
+        shown["nav"] = np.ascontiguousarray(nav.reshape((-1,) + nav.shape[2:]))
+    return shown
+
+
 class Collector:
     """Steps ``sim`` for the learner faction against ``opponents`` and fills :class:`Batch` es."""
 
@@ -121,7 +133,7 @@ class Collector:
             worlds = np.flatnonzero(self.opponent_of == k)
             if not len(worlds):
                 continue
-            obs = take_slots(self.obs, worlds, self.others)
+            obs = shown_to(policy, self.obs, worlds, self.others)
             chosen = policy.act(obs, deterministic=False, generator=self.generator).actions.numpy()
             actions[np.ix_(worlds, self.others)] = chosen.reshape(len(worlds), len(self.others))
 

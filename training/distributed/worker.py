@@ -62,7 +62,8 @@ class RolloutWorker:
 
     def _make_sim(self, params: Any, seed: int) -> Any:
         if self.sim_factory is None:
-            sim = default_sim_factory(params, self.num_worlds, seed, self.pool_size)
+            sim = default_sim_factory(params, self.num_worlds, seed, self.pool_size,
+                                      nav=self.cfg.opponents.scripted_nav)
         else:
             sim = self.sim_factory(params, self.num_worlds, seed)
         close = getattr(sim, "close", None)
