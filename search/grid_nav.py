@@ -244,12 +244,18 @@ def _is_door_code(code: int) -> bool:
 
 @njit(cache=True, inline="always")
 def enter_cost(known, conf, cut, extra, n: int, tick: int, P, flags: int) -> float:
-    """Cost of entering flat cell ``n`` (``-1``: blocked), plus ``extra[n]`` (e.g. an ally there)."""
+    """Cost of entering flat cell ``n`` (``-1``: blocked), plus ``extra[n]`` (e.g. an ally there).
+
+    A negative ``extra`` lowers the cost (the benchmark's discount on a moving goal's
+    trail), except under the game's rules, where it only marks a locked door whose key the
+    agent holds (so no move costs less than the cheapest step, which
+    :func:`nearest_target`'s early stop relies on).
+    """
     e = extra[n]
     if e == 0.0:
         return _base_cost(known, conf, cut, n, tick, P, flags)
-    if e < 0.0:  # a mark, not a cost: the agent holds this door's key
-        if flags & F_GAME and known[n] == _LOCKED + 1:
+    if e < 0.0 and flags & F_GAME:  # under the game's rules a mark, not a cost: the agent holds this door's key
+        if known[n] == _LOCKED + 1:
             return 1.0 + P[P_DOOR] + P[P_BETA] * (1.0 - conf[n])
         return _base_cost(known, conf, cut, n, tick, P, flags)
     c = _base_cost(known, conf, cut, n, tick, P, flags)
@@ -491,6 +497,8 @@ def nearest_target(known, conf, cut, extra, plane: int, width: int, start: int, 
     g, first, done, keys, nodes, valid = S.g, S.first, S.done, S.heap_key, S.heap_node, S.valid
     _geometry(S, plane, width)
     edges, floor_of, bound = S.edges, S.floor_of, S.bound
+    # (the early stop below needs every move to cost at least ``step``: under the game's
+    # rules a negative ``extra`` is only a mark; elsewhere it must not be used here)
     cur = _begin(S)
     g[start] = 0.0
     valid[start] = cur

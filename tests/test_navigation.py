@@ -276,3 +276,15 @@ def test_nearest_target_finds_the_least_total_of_an_exhaustive_search(seed: int)
         return
     assert total == pytest.approx(want)
     assert route[best] + offsets[best] == pytest.approx(total)
+
+
+def test_a_negative_extra_discounts_in_the_benchmark_and_only_marks_key_doors_in_the_game() -> None:
+    """The benchmark's trail discount lowers a cell's cost; the game's key mark never does."""
+    known, conf, cut, extra = _open_grid(1, 3)
+    P = NavParams().vector()
+    extra[1] = -0.2  # a cell a moving goal was seen walking on
+    assert enter_cost(known, conf, cut, extra, 1, 0, P, 0) == pytest.approx(0.8)
+    assert enter_cost(known, conf, cut, extra, 1, 0, P, F_GAME) == 1.0  # a mark only
+    known[2] = 4 + 1  # a locked door, marked: the agent holds its key
+    extra[2] = -0.5
+    assert enter_cost(known, conf, cut, extra, 2, 0, P, F_GAME) == 1.0 + P[3]
