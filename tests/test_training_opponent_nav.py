@@ -38,10 +38,12 @@ def test_only_a_scripted_npc_is_shown_the_navigator() -> None:
     obs = sim.reset()
     slots = np.array([1, 2], np.int64)
     worlds = np.array([0, 3], np.int64)
-    scripted = shown_to(ScriptedNPC(), obs, worlds, slots)
+    scripted = shown_to(ScriptedNPC(), obs, worlds, slots, scripted_nav=True)
     assert np.array_equal(scripted["nav"], obs["nav"][worlds][:, slots].reshape(4, -1))
     net = EntityTransformer(sim.num_actions)
-    assert set(shown_to(net, obs, worlds, slots)) == set(take_slots(obs, worlds, slots)) == set(OBS_KEYS)
+    assert set(shown_to(net, obs, worlds, slots, True)) == set(take_slots(obs, worlds, slots)) == set(OBS_KEYS)
+    # not asked: the scripted NPC plays its patch-only fallback even where the simulator navigates
+    assert set(shown_to(ScriptedNPC(), obs, worlds, slots, scripted_nav=False)) == set(OBS_KEYS)
 
 
 def test_scripted_nav_builds_navigating_simulators() -> None:
@@ -55,3 +57,4 @@ def test_scripted_nav_builds_navigating_simulators() -> None:
         sim = trainer.collector.sim
         assert (sim.navigation is not None) == on
         assert ("nav" in trainer.collector.obs) == on
+        assert trainer.collector.scripted_nav == on

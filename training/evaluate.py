@@ -21,7 +21,7 @@ from levels.limits import MAX_SEED
 from npc.policy import Policy
 from training.episode_stats import EpisodeMeter, EpisodeRecord
 from training.ppo import EVAL_SEED_TAG, SimFactory, default_sim_factory, derived_seed
-from training.rollout import VecSim, shown_to, slots_of, take_slots
+from training.rollout import VecSim, shown_to, slots_of
 from training.suite_stats import wilson_interval
 
 #: Most episodes one evaluation may ask for.
@@ -126,9 +126,7 @@ def play_episodes(sim: VecSim, learner: Policy, opponent: Policy, faction: str, 
 def _shown(obs: dict[str, np.ndarray], slots: np.ndarray, policy: Policy, scripted_nav: bool) -> dict[str, np.ndarray]:
     """What ``policy`` is shown of ``slots`` (all worlds): the network keys, plus ``nav`` for a
     scripted NPC when asked and the simulator runs its navigator."""
-    if scripted_nav:
-        return shown_to(policy, obs, slice(None), slots)
-    return take_slots(obs, slice(None), slots)
+    return shown_to(policy, obs, slice(None), slots, scripted_nav)
 
 
 def play(sim: VecSim, learner: Policy, opponent: Policy, faction: str, episodes: int,

@@ -194,7 +194,7 @@ class PPOLoop:
 
     def collector(self, sim: VecSim, faction: str) -> Collector:
         """A collector of ``faction``'s rollouts on ``sim`` that draws from this loop's generators."""
-        return Collector(sim, faction, self.rng, self.generator)
+        return Collector(sim, faction, self.rng, self.generator, self.cfg.opponents.scripted_nav)
 
     def collect(self, collector: Collector, opponents: Sequence[Policy], weights: Sequence[float]) -> Batch:
         """One rollout of ``cfg.ppo.rollout_steps`` steps with the current network."""

@@ -91,11 +91,12 @@ def take_slots(obs: dict[str, np.ndarray], worlds: np.ndarray | slice, slots: np
 
 
 def shown_to(policy: Policy, obs: dict[str, np.ndarray], worlds: np.ndarray | slice,
-             slots: np.ndarray) -> dict[str, np.ndarray]:
-    """What ``policy`` is shown of ``slots`` in ``worlds``: the network's keys, and for a
-    scripted NPC the navigator's output ``nav`` too when the simulator computes it."""
+             slots: np.ndarray, scripted_nav: bool) -> dict[str, np.ndarray]:
+    """What ``policy`` is shown of ``slots`` in ``worlds``: the network's keys, and with
+    ``scripted_nav``, for a scripted NPC, the navigator's output ``nav`` too when the
+    simulator computes it (without, it plays its patch-only fallback)."""
     shown = take_slots(obs, worlds, slots)
-    if "nav" in obs and isinstance(policy, ScriptedNPC):
+    if scripted_nav and "nav" in obs and isinstance(policy, ScriptedNPC):
         nav = obs["nav"][worlds][:, slots]
         shown["nav"] = np.ascontiguousarray(nav.reshape((-1,) + nav.shape[2:]))
     return shown
@@ -105,8 +106,9 @@ class Collector:
     """Steps ``sim`` for the learner faction against ``opponents`` and fills :class:`Batch` es."""
 
     def __init__(self, sim: VecSim, faction: str, rng: np.random.Generator,
-                 generator: torch.Generator) -> None:
+                 generator: torch.Generator, scripted_nav: bool = False) -> None:
         self.sim = sim
+        self.scripted_nav = scripted_nav  # show a scripted opponent the navigator (see shown_to)
         self.faction_index = tuple(sim.layout.factions).index(faction)
         self.learner = slots_of(sim, faction)
         self.others = np.array([s for s in range(sim.num_agents) if s not in set(self.learner)], np.int64)
@@ -133,7 +135,7 @@ class Collector:
             worlds = np.flatnonzero(self.opponent_of == k)
             if not len(worlds):
                 continue
-            obs = shown_to(policy, self.obs, worlds, self.others)
+            obs = shown_to(policy, self.obs, worlds, self.others, self.scripted_nav)
             chosen = policy.act(obs, deterministic=False, generator=self.generator).actions.numpy()
             actions[np.ix_(worlds, self.others)] = chosen.reshape(len(worlds), len(self.others))
 

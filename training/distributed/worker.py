@@ -77,7 +77,7 @@ class RolloutWorker:
         sim = self._make_sim(params, derived_seed(TRAIN_SEED_TAG, *parts))
         rng = np.random.default_rng(np.random.SeedSequence([7, *parts]))
         generator = torch.Generator().manual_seed(derived_seed(TRAIN_SEED_TAG, 7, *parts))
-        self.collector = Collector(sim, self.cfg.learner_faction, rng, generator)
+        self.collector = Collector(sim, self.cfg.learner_faction, rng, generator, self.cfg.opponents.scripted_nav)
         self.collector.assign(opponent_weights)
         return int(sim.num_actions)
 
