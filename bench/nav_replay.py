@@ -30,16 +30,14 @@ import game.batch as batch  # noqa: E402
 from bench.sim_throughput import _navigating_actions  # noqa: E402
 from game.navigate import NAV_KIND, nav_range  # noqa: E402
 
-#: Index of ``out`` among nav_range's arguments (game.navigate.Navigation.kernel_args).
-_OUT = 27
-
 
 def _copy(args: tuple) -> list:
     return [np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args]
 
 
-def capture(params: str, worlds: int, captures: int, seed: int = 0) -> tuple[list[tuple], int]:
-    """Saved nav_range inputs of ``captures`` steps of a navigating run, and the agent slots per world."""
+def capture(params: str, worlds: int, captures: int, seed: int = 0) -> tuple[list[tuple], int, int]:
+    """Saved nav_range inputs of ``captures`` steps of a navigating run, the agent slots per
+    world, and where the navigator's output ``out`` is among the inputs."""
     saved: list[tuple] = []
     taking = [False]
 
@@ -63,10 +61,12 @@ def capture(params: str, worlds: int, captures: int, seed: int = 0) -> tuple[lis
             for _ in range(3):
                 obs, *_ = sim.step(_navigating_actions(obs, rng))
         agents = sim.num_agents
+        out_at = next(i for i, a in enumerate(sim.navigation.kernel_args(np.zeros((worlds, agents), np.int64)))
+                      if a is sim.navigation.state.out)
         sim.close()
     finally:
         batch.nav_range = nav_range
-    return saved, agents
+    return saved, agents, out_at
 
 
 def replay(saved: list[tuple], repeats: int) -> float:
@@ -94,10 +94,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.worlds < 1 or args.captures < 1 or args.repeats < 1:
         print("nav_replay: --worlds, --captures and --repeats must be at least 1", file=sys.stderr)
         return 2
-    saved, agents = capture(args.params, args.worlds, args.captures)
+    saved, agents, out_at = capture(args.params, args.worlds, args.captures)
     seconds = replay(saved, args.repeats)
     agent_steps = args.repeats * len(saved) * args.worlds * agents
-    planned = sum(int((np.asarray(a[_OUT])[..., NAV_KIND] != 0).sum()) for a in saved)
+    planned = sum(int((np.asarray(a[out_at])[..., NAV_KIND] != 0).sum()) for a in saved)
     result = {"params": args.params, "worlds": args.worlds, "agents": agents, "captures": len(saved),
               "repeats": args.repeats, "nav_us_per_agent_step": seconds / agent_steps * 1e6,
               "routed_share_before": planned / (len(saved) * args.worlds * agents)}

@@ -107,10 +107,10 @@ def play_episodes(sim: VecSim, learner: Policy, opponent: Policy, faction: str, 
         meter.begin()
     while (done < quota).any():
         actions = np.zeros((B, sim.num_agents), np.int64)
-        chosen = learner.act(_shown(obs, mine, learner, scripted_nav), deterministic, generator).actions
+        chosen = learner.act(shown_to(learner, obs, slice(None), mine, scripted_nav), deterministic, generator).actions
         actions[:, mine] = chosen.numpy().reshape(B, len(mine))
         if len(theirs):
-            other = opponent.act(_shown(obs, theirs, opponent, scripted_nav), False, generator).actions
+            other = opponent.act(shown_to(opponent, obs, slice(None), theirs, scripted_nav), False, generator).actions
             actions[:, theirs] = other.numpy().reshape(B, len(theirs))
         obs, _, _, _, info = sim.step(actions)
         measured = {} if meter is None else {r.world: r for r in meter.observe(info, done < quota)}
@@ -121,12 +121,6 @@ def play_episodes(sim: VecSim, learner: Policy, opponent: Policy, faction: str, 
                                            int(info["cause"][b]), measured.get(int(b))))
                 done[b] += 1
     return [o for world in outcomes for o in world]
-
-
-def _shown(obs: dict[str, np.ndarray], slots: np.ndarray, policy: Policy, scripted_nav: bool) -> dict[str, np.ndarray]:
-    """What ``policy`` is shown of ``slots`` (all worlds): the network keys, plus ``nav`` for a
-    scripted NPC when asked and the simulator runs its navigator."""
-    return shown_to(policy, obs, slice(None), slots, scripted_nav)
 
 
 def play(sim: VecSim, learner: Policy, opponent: Policy, faction: str, episodes: int,

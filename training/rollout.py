@@ -81,10 +81,11 @@ def slots_of(sim: VecSim, faction: str) -> np.ndarray:
     return np.array([s for s, g in enumerate(sim.layout.slot_faction()) if g == f], dtype=np.int64)
 
 
-def take_slots(obs: dict[str, np.ndarray], worlds: np.ndarray | slice, slots: np.ndarray) -> dict[str, np.ndarray]:
-    """Observations of ``slots`` in ``worlds``, flattened to ``[worlds * slots, ...]``."""
+def take_slots(obs: dict[str, np.ndarray], worlds: np.ndarray | slice, slots: np.ndarray,
+               keys: Sequence[str] = OBS_KEYS) -> dict[str, np.ndarray]:
+    """Observations ``keys`` of ``slots`` in ``worlds``, flattened to ``[worlds * slots, ...]``."""
     out = {}
-    for key in OBS_KEYS:
+    for key in keys:
         part = obs[key][worlds][:, slots]
         out[key] = np.ascontiguousarray(part.reshape((-1,) + part.shape[2:]))
     return out
@@ -95,11 +96,9 @@ def shown_to(policy: Policy, obs: dict[str, np.ndarray], worlds: np.ndarray | sl
     """What ``policy`` is shown of ``slots`` in ``worlds``: the network's keys, and with
     ``scripted_nav``, for a scripted NPC, the navigator's output ``nav`` too when the
     simulator computes it (without, it plays its patch-only fallback)."""
-    shown = take_slots(obs, worlds, slots)
     if scripted_nav and "nav" in obs and isinstance(policy, ScriptedNPC):
-        nav = obs["nav"][worlds][:, slots]
-        shown["nav"] = np.ascontiguousarray(nav.reshape((-1,) + nav.shape[2:]))
-    return shown
+        return take_slots(obs, worlds, slots, OBS_KEYS + ("nav",))
+    return take_slots(obs, worlds, slots)
 
 
 class Collector:
